@@ -1,0 +1,1 @@
+"""HTTP API: Litestar app, msgspec wire types, auth."""

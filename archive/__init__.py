@@ -1,0 +1,1 @@
+"""Issued documents: numbering, sealing, hash chain, rendering, queries, replay."""

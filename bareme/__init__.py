@@ -1,0 +1,1 @@
+"""The ``bareme`` command line: settings, input files, commands and the demo job."""

@@ -1,0 +1,100 @@
+"""Customers as billed: identity, kind and location, checked field by field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal
+
+import msgspec
+
+from engine.diagnostics import Diagnostic
+
+__all__ = ["Customer", "parse_customers"]
+
+
+class Customer(msgspec.Struct, frozen=True, kw_only=True):
+    """A customer of the provider."""
+
+    id: str
+    name: str
+    kind: Literal["business", "consumer"] = "business"
+    country: str = "FR"
+    """ISO 3166-1 alpha-2."""
+    postal_code: str = ""
+    """French overseas departments are recognised by 971, 972, 973, 974 and 976."""
+    siren: str | None = None
+    """Nine-digit *SIREN* of a French business."""
+    vat_number: str | None = None
+    """Intra-EU VAT number, with its country prefix."""
+    address: str = ""
+
+
+_FIELDS = frozenset(Customer.__struct_fields__)
+
+
+def parse_customers(items: Any, source: str,
+                    positions: Mapping[tuple[str | int, ...], tuple[int, int]] | None = None
+                    ) -> tuple[list[Customer], list[Diagnostic]]:
+    """Customers from a parsed list, with every problem located (line, column when known)."""
+    where = positions or {}
+
+    def at(path: tuple[str | int, ...]) -> tuple[int, int]:
+        while path not in where and path:
+            path = path[:-1]
+        return where.get(path, (1, 0))
+
+    if not isinstance(items, list):
+        return [], [Diagnostic(path=source, line=1, column=1, code="customers.not_a_list",
+                               message="expected a list of customers")]
+    customers: list[Customer] = []
+    problems: list[Diagnostic] = []
+    seen: set[str] = set()
+    for index, item in enumerate(items):
+        customer, errors = _one(item, index)
+        for field, code, message in errors:
+            line, column = at((index, field) if field else (index,))
+            problems.append(Diagnostic(path=source, line=line, column=column, code=code,
+                                       message=message))
+        if customer is None:
+            continue
+        if customer.id in seen:
+            line, column = at((index, "id"))
+            problems.append(Diagnostic(path=source, line=line, column=column,
+                                       code="customers.duplicate_id",
+                                       message=f"customer id {customer.id!r} appears twice"))
+        seen.add(customer.id)
+        customers.append(customer)
+    return customers, problems
+
+
+def _one(item: Any, index: int) -> tuple[Customer | None, list[tuple[str, str, str]]]:
+    if not isinstance(item, dict):
+        return None, [("", "customers.not_a_mapping", f"customer {index + 1} must be a mapping")]
+    errors = [(k, "customers.unknown_field",
+               f"unknown field {k!r}; allowed: {', '.join(sorted(_FIELDS))}")
+              for k in item if k not in _FIELDS]
+    for field in ("id", "name"):
+        if not isinstance(item.get(field), str) or not item[field].strip():
+            errors.append((field, "customers.missing_field",
+                           f"field {field!r} is required and must be a non-empty text"))
+    for field in _FIELDS - {"kind"}:
+        if field in item and item[field] is not None and not isinstance(item[field], str):
+            errors.append((field, "customers.not_text",
+                           f"field {field!r} must be quoted text; got {item[field]!r}"))
+    if item.get("kind", "business") not in ("business", "consumer"):
+        errors.append(("kind", "customers.bad_kind",
+                       f"field 'kind' must be business or consumer; got {item.get('kind')!r}"))
+    country = item.get("country", "FR")
+    if not (isinstance(country, str) and len(country) == 2 and country.isalpha()
+            and country.isupper()):
+        errors.append(("country", "customers.bad_country",
+                       f"field 'country' must be an ISO 3166-1 alpha-2 code such as FR; "
+                       f"got {country!r}"))
+    if errors:
+        return None, errors
+    return msgspec.convert({k: v for k, v in item.items() if v is not None}, Customer), []
+
+
+def customers_by_id(customers: Iterable[Customer]) -> dict[str, Customer]:
+    """Index customers by id."""
+    return {c.id: c for c in customers}

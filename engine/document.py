@@ -1,0 +1,92 @@
+"""The evaluation as the JSON document of CONTRACT.md, and its digest.
+
+Amounts are strings with two decimals, rates and quantities decimal strings, instants
+RFC 3339 in the ruleset's time zone. The digest is the SHA-256 of the canonical bytes of
+everything else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine.canonical import canonical_bytes, pretty_bytes, sha256_hex
+from engine.money import format_amount, format_decimal, format_price, format_rate
+from engine.results import Evaluation, Line, MentionResult, Provenance, TaxLine
+
+__all__ = ["evaluation_bytes", "to_document"]
+
+
+def to_document(evaluation: Evaluation) -> dict[str, Any]:
+    """The evaluation as plain JSON data, ``digest`` included."""
+    zone = ZoneInfo(evaluation.timezone)
+
+    def instant(value: datetime) -> str:
+        return value.astimezone(zone).isoformat()
+
+    document: dict[str, Any] = {
+        "customer_id": evaluation.customer_id,
+        "period": {"label": evaluation.period.label, "start": instant(evaluation.period.start),
+                   "end": instant(evaluation.period.end)},
+        "commit": evaluation.commit,
+        "timezone": evaluation.timezone,
+        "tax_point": evaluation.tax_point.astimezone(zone).date().isoformat(),
+        "lines": [_line(line, instant) for line in evaluation.lines],
+        "taxes": [_tax(tax) for tax in evaluation.taxes],
+        "mentions": [_mention(m) for m in evaluation.mentions],
+        "totals": {"net": format_amount(evaluation.totals.net),
+                   "tax": format_amount(evaluation.totals.tax),
+                   "gross": format_amount(evaluation.totals.gross),
+                   "currency": evaluation.totals.currency},
+        "usage": {"records": evaluation.usage_count, "digest": evaluation.usage_digest},
+    }
+    for key, value in evaluation.extra:
+        document[key] = value
+    document["digest"] = "sha256:" + sha256_hex(canonical_bytes(document))
+    return document
+
+
+def evaluation_bytes(evaluation: Evaluation) -> bytes:
+    """What the CLI prints and the API answers: the document, indented, sorted keys."""
+    return pretty_bytes(to_document(evaluation))
+
+
+def _provenance(p: Provenance) -> dict[str, Any]:
+    data: dict[str, Any] = {"rule_id": p.rule_id, "version": p.version, "path": p.path,
+                            "line": p.line, "blob": p.blob, "commit": p.commit}
+    if p.override_id is not None:
+        data["override_id"] = p.override_id
+    return data
+
+
+def _line(line: Line, instant: Any) -> dict[str, Any]:
+    return {
+        "rule_id": line.rule_id, "version": line.version, "label": line.label,
+        "component": line.component, "tier": line.tier,
+        "quantity": format_decimal(line.quantity), "unit": line.unit,
+        "unit_price": format_price(line.unit_price), "amount": format_amount(line.amount),
+        "vat_rate": None if line.vat_rate is None else format_rate(line.vat_rate),
+        "vat_category": line.vat_category,
+        "usage_from": instant(line.usage_from), "usage_to": instant(line.usage_to),
+        "provenance": _provenance(line.provenance),
+    }
+
+
+def _tax(tax: TaxLine) -> dict[str, Any]:
+    data: dict[str, Any] = {"category": tax.category, "rate": format_rate(tax.rate),
+                            "base": format_amount(tax.base), "amount": format_amount(tax.amount)}
+    if tax.exemption_reason is not None:
+        data["exemption_reason"] = tax.exemption_reason
+    if tax.exemption_code is not None:
+        data["exemption_code"] = tax.exemption_code
+    if tax.provenance:
+        data["provenance"] = [_provenance(p) for p in tax.provenance]
+    return data
+
+
+def _mention(mention: MentionResult) -> dict[str, Any]:
+    data: dict[str, Any] = {"id": mention.id, "text": mention.text}
+    if mention.provenance is not None:
+        data["provenance"] = _provenance(mention.provenance)
+    return data

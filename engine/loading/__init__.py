@@ -1,0 +1,1 @@
+"""From ruleset bytes to typed rules: YAML with positions, schema, semantics, structs."""

@@ -1,0 +1,115 @@
+"""YAML to plain data, keeping the line and column of every value.
+
+PyYAML's composer gives nodes with marks; we build plain Python values from them while
+recording a position for each path, refuse duplicate keys, and keep the original text of
+numbers so that an amount written as a bare number can be reported as written (a float
+would already have lost it: msgspec's docs warn that YAML numbers pass through a float).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+from engine.diagnostics import Diagnostic
+
+__all__ = ["BareNumber", "Located", "PathKey", "parse_yaml"]
+
+PathKey = tuple[str | int, ...]
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_BOOL = "tag:yaml.org,2002:bool"
+_NULL = "tag:yaml.org,2002:null"
+
+
+class BareNumber(float):
+    """A YAML number, kept with the text it was written as.
+
+    It is a ``float`` so that the schema sees a number (and refuses it where a quoted
+    decimal string is expected); the text is what the error message quotes.
+    """
+
+    text: str
+
+    def __new__(cls, text: str) -> BareNumber:  # noqa: D102
+        value = super().__new__(cls, float(text.replace("_", "")))
+        value.text = text
+        return value
+
+
+class Located:
+    """Parsed data with the (line, column) of each value, by path."""
+
+    def __init__(self, data: Any, positions: dict[PathKey, tuple[int, int]]) -> None:
+        self.data = data
+        self.positions = positions
+
+    def position(self, path: PathKey) -> tuple[int, int]:
+        """Line and column of ``path``, or of its nearest located ancestor."""
+        while path not in self.positions and path:
+            path = path[:-1]
+        return self.positions.get(path, (1, 1))
+
+
+def parse_yaml(text: str, filename: str) -> tuple[Located | None, list[Diagnostic]]:
+    """Parse one YAML document; return the data with positions, and every problem found."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or "invalid YAML"
+        return None, [Diagnostic(path=filename, line=line, column=col, code="yaml.syntax",
+                                 message=f"{problem} (the file is not valid YAML)")]
+    positions: dict[PathKey, tuple[int, int]] = {}
+    errors: list[Diagnostic] = []
+    if node is None:
+        return Located({}, positions), errors
+    data = _build(node, (), positions, errors, filename)
+    return Located(data, positions), errors
+
+
+def _build(node: yaml.Node, path: PathKey, positions: dict[PathKey, tuple[int, int]],
+           errors: list[Diagnostic], filename: str) -> Any:
+    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        return _build_mapping(node, path, positions, errors, filename)
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(item, (*path, i), positions, errors, filename)
+                for i, item in enumerate(node.value)]
+    return _scalar(node)
+
+
+def _build_mapping(node: yaml.MappingNode, path: PathKey,
+                   positions: dict[PathKey, tuple[int, int]], errors: list[Diagnostic],
+                   filename: str) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key_node, value_node in node.value:
+        key = str(key_node.value)
+        if key in result:
+            errors.append(Diagnostic(
+                path=filename, line=key_node.start_mark.line + 1,
+                column=key_node.start_mark.column + 1, code="yaml.duplicate_key",
+                message=f"key {key!r} appears twice in the same mapping; keep one"))
+            continue
+        result[key] = _build(value_node, (*path, key), positions, errors, filename)
+    return result
+
+
+def _scalar(node: yaml.Node) -> Any:
+    """Plain scalars resolve to str, bool, None or :class:`BareNumber`; dates stay text."""
+    value = str(node.value)
+    if not isinstance(node, yaml.ScalarNode) or node.style is not None:
+        return value
+    if node.tag in (_INT, _FLOAT):
+        return BareNumber(value) if node.tag == _FLOAT or _is_plain_int(value) else value
+    if node.tag == _BOOL:
+        return value.lower() in ("true", "yes", "on")
+    if node.tag == _NULL:
+        return None
+    return value
+
+
+def _is_plain_int(text: str) -> bool:
+    return text.lstrip("+-").replace("_", "").isdigit()

@@ -1,0 +1,91 @@
+"""Exact money: decimals parsed from strings, rounded only here.
+
+Every amount in Barème is a :class:`decimal.Decimal` built from a string. Rounding
+happens at two documented points only: a line's net amount and a tax amount, both
+half-up to the cent (EN 16931 BR-CO rules sum rounded figures).
+"""
+
+from __future__ import annotations
+
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+__all__ = ["CENT", "ZERO", "DecimalSyntaxError", "format_amount", "format_decimal",
+           "format_price", "format_rate", "parse_decimal", "round_cents"]
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0")
+_DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+
+
+class DecimalSyntaxError(ValueError):
+    """A text that is not a plain decimal number such as ``"0.0420"``."""
+
+
+def parse_decimal(text: str) -> Decimal:
+    """Parse a plain decimal string; refuse exponents, spaces, NaN and floats.
+
+    >>> parse_decimal("0.0420")
+    Decimal('0.0420')
+    >>> parse_decimal("1e3")
+    Traceback (most recent call last):
+    ...
+    engine.money.DecimalSyntaxError: expected a decimal string such as "12.50"; got '1e3'
+    """
+    if not isinstance(text, str) or not _DECIMAL_TEXT.match(text):
+        raise DecimalSyntaxError(f'expected a decimal string such as "12.50"; got {text!r}')
+    try:
+        return Decimal(text)
+    except InvalidOperation as exc:  # pragma: no cover - the pattern already guards
+        raise DecimalSyntaxError(f"not a decimal: {text!r}") from exc
+
+
+def round_cents(value: Decimal) -> Decimal:
+    """Round half-up to the cent.
+
+    >>> round_cents(Decimal("0.125")), round_cents(Decimal("-0.125"))
+    (Decimal('0.13'), Decimal('-0.13'))
+    """
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def format_amount(value: Decimal) -> str:
+    """Render a cent-rounded amount with exactly two decimals.
+
+    >>> format_amount(Decimal("50.4"))
+    '50.40'
+    """
+    return str(round_cents(value))
+
+
+def format_decimal(value: Decimal) -> str:
+    """Render a quantity, price or rate without exponent or trailing zeros.
+
+    >>> format_decimal(Decimal("1200.000")), format_decimal(Decimal("0.20"))
+    ('1200', '0.2')
+    >>> format_decimal(Decimal("1E+3"))
+    '1000'
+    """
+    if value == 0:
+        return "0"
+    return format(value.normalize(), "f")
+
+
+def format_price(value: Decimal) -> str:
+    """A unit price with the precision it was written with, never in exponent form.
+
+    >>> format_price(Decimal("0.0420")), format_price(Decimal("-0.15"))
+    ('0.0420', '-0.15')
+    """
+    return format(value, "f")
+
+
+def format_rate(value: Decimal) -> str:
+    """A rate with at least two decimals, as EN 16931 and CONTRACT.md print it.
+
+    >>> format_rate(Decimal("0.2")), format_rate(Decimal("0.055")), format_rate(Decimal("0"))
+    ('0.20', '0.055', '0.00')
+    """
+    text = format_decimal(value)
+    whole, _, frac = text.partition(".")
+    return f"{whole}.{frac.ljust(2, '0')}"

@@ -1,0 +1,18 @@
+"""``flat``: a recurring fee, once per billing period for a customer who used the rule."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+
+from engine.pricing.base import Piece, Slice
+from engine.rules.pricing import Flat
+
+__all__ = ["rate_flat"]
+
+
+def rate_flat(version: Flat, part: Slice) -> Iterator[Piece]:
+    """The fee, on the customer's first record of the period."""
+    if part.first:
+        yield Piece(component="fee", tier=None, quantity=Decimal(1), unit_price=version.fee,
+                    amount=version.fee)

@@ -1,0 +1,18 @@
+"""``per_unit``: Q × unit_price."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from engine.pricing.base import Piece, Slice
+from engine.rules.pricing import PerUnit
+
+__all__ = ["rate_per_unit"]
+
+
+def rate_per_unit(version: PerUnit, part: Slice) -> Iterator[Piece]:
+    """The slice's units at the version's unit price."""
+    quantity = part.hi - part.lo
+    if quantity > 0:
+        yield Piece(component="units", tier=None, quantity=quantity,
+                    unit_price=version.unit_price, amount=quantity * version.unit_price)

@@ -1,0 +1,185 @@
+"""Rate one rule for one customer and period: records in order, versions by timestamp.
+
+Each input (a usage record, or for a percentage rule an amount another rule charged) is
+priced by the version in force at its own instant — the customer's override version when
+one is in force — and the tier position is the customer's cumulative quantity of the rule
+in the period, so a price change mid-period splits lines without restarting the tiers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from engine.money import ZERO, round_cents
+from engine.pricing import RATERS, Piece, Slice
+from engine.rules.pricing import Discount, Override, Percentage, PricingRule, UseCatalogue
+from engine.timeline import local_midnight, version_at
+
+__all__ = ["Charge", "Input", "LineKey", "RuleTimeline", "rate_rule"]
+
+PROPORTIONAL = frozenset({"percentage", "discount"})
+"""Components whose line amount is the rate times the line's rounded base."""
+
+
+class Input(msgspec.Struct, frozen=True, kw_only=True):
+    """Something a rule prices: a quantity at an instant."""
+
+    timestamp: datetime
+    event_id: str
+    quantity: Decimal
+    from_rule: str = ""
+    """For a percentage rule: the rule that charged this amount."""
+
+
+class LineKey(msgspec.Struct, frozen=True, kw_only=True):
+    """What makes charges one line: rule, version (or override version), component, tier."""
+
+    rule_id: str
+    version_index: int
+    override_index: int | None
+    """Index of the override version that set the price, if one did."""
+    component: str
+    tier: int | None
+    unit_price: Decimal
+
+
+class Charge(msgspec.Struct, frozen=True, kw_only=True):
+    """A priced piece of one input."""
+
+    key: LineKey
+    piece: Piece
+    at: datetime
+    event_id: str
+
+
+class RuleTimeline:
+    """A rule (and the customer's override) with version starts as instants, for bisecting."""
+
+    def __init__(self, rule: PricingRule, override: Override | None, zone: ZoneInfo) -> None:
+        self.rule = rule
+        self.override = override
+        self.starts = [local_midnight(v.effective_from, zone) for v in rule.versions]
+        self.until = local_midnight(rule.until, zone) if rule.until else None
+        self.override_starts = ([local_midnight(v.effective_from, zone)
+                                 for v in override.versions] if override else [])
+
+    def base_at(self, instant: datetime) -> int | None:
+        """Index of the catalogue version in force at ``instant``, if the rule applies then."""
+        if self.until is not None and instant >= self.until:
+            return None
+        return version_at(self.starts, instant)
+
+    def override_at(self, instant: datetime) -> int | None:
+        """Index of the override version in force, unless it hands back to the catalogue."""
+        if self.override is None:
+            return None
+        index = version_at(self.override_starts, instant)
+        if index is None or isinstance(self.override.versions[index], UseCatalogue):
+            return None
+        return index
+
+
+def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
+    """Charges of ``inputs`` (sorted by timestamp then event id) under ``timeline``.
+
+    Inputs outside every version are the caller's to reject; here they are skipped.
+    """
+    rule = timeline.rule
+    is_percentage = isinstance(rule.versions[0], Percentage)
+    raw_total = sum((i.quantity for i in inputs), ZERO)
+    charges: list[Charge] = []
+    cumulative = ZERO
+    priced = 0
+    last_key: tuple[int, int | None] | None = None
+    for position, item in enumerate(inputs):
+        base_index = timeline.base_at(item.timestamp)
+        if base_index is None:
+            continue
+        override_index = timeline.override_at(item.timestamp)
+        override = (timeline.override.versions[override_index]
+                    if timeline.override and override_index is not None else None)
+        discount = override if isinstance(override, Discount) else None
+        model = rule.versions[base_index] if override is None or discount else override
+        price_index = None if override is None or discount else override_index
+        if isinstance(model, Percentage) and item.from_rule not in model.of:
+            continue
+        before, cumulative = cumulative, cumulative + item.quantity
+        if is_percentage:
+            part = Slice(lo=ZERO, hi=item.quantity, total=raw_total, first=priced == 0,
+                         last=position == len(inputs) - 1)
+        else:
+            part = _slice(before, cumulative, raw_total, model.included, priced == 0,
+                          position == len(inputs) - 1)
+            free = item.quantity - (part.hi - part.lo)
+            if free > 0:
+                charges.append(_charge(rule.id, base_index, price_index, item, Piece(
+                    component="included", tier=None, quantity=free, unit_price=ZERO,
+                    amount=ZERO)))
+        pieces = list(RATERS[_tag(model)](model, part))
+        charges.extend(_charge(rule.id, base_index, price_index, item, p) for p in pieces)
+        if discount is not None and override_index is not None:
+            base = sum((p.amount for p in pieces), ZERO)
+            if base:
+                charges.append(_charge(rule.id, base_index, override_index, item, Piece(
+                    component="discount", tier=None, quantity=base, unit_price=-discount.rate,
+                    amount=-discount.rate * base)))
+        priced += 1
+        last_key = (base_index, price_index if discount is None else override_index)
+    if last_key is not None:
+        charges.extend(_minimum(timeline, charges, last_key, inputs[-1]))
+    return charges
+
+
+def _slice(before: Decimal, after: Decimal, total: Decimal, included: Decimal,
+           first: bool, last: bool) -> Slice:
+    return Slice(lo=max(ZERO, before - included), hi=max(ZERO, after - included),
+                 total=max(ZERO, total - included), first=first, last=last)
+
+
+def _charge(rule_id: str, version_index: int, override_index: int | None, item: Input,
+            piece: Piece) -> Charge:
+    key = LineKey(rule_id=rule_id, version_index=version_index, override_index=override_index,
+                  component=piece.component, tier=piece.tier, unit_price=piece.unit_price)
+    return Charge(key=key, piece=piece, at=item.timestamp, event_id=item.event_id)
+
+
+def _tag(version: object) -> str:
+    return str(type(version).__struct_config__.tag)  # type: ignore[attr-defined]
+
+
+def line_amount(key: LineKey, quantity: Decimal, amount: Decimal) -> Decimal:
+    """A line's net: rounded sum, or for proportional lines the rate times the rounded base."""
+    if key.component in PROPORTIONAL:
+        return round_cents(round_cents(quantity) * key.unit_price)
+    return round_cents(amount)
+
+
+def _minimum(timeline: RuleTimeline, charges: Sequence[Charge],
+             last_key: tuple[int, int | None], last: Input) -> list[Charge]:
+    """Top the rule up to the minimum of the version in force at the customer's last input."""
+    base_index, override_index = last_key
+    override = timeline.override
+    version = (override.versions[override_index]
+               if override is not None and override_index is not None else None)
+    minimum = (version.minimum if version is not None and not isinstance(version, Discount)
+               else None)
+    if minimum is None:
+        minimum = timeline.rule.versions[base_index].minimum
+    if minimum is None:
+        return []
+    sums: dict[LineKey, tuple[Decimal, Decimal]] = {}
+    for charge in charges:
+        quantity, amount = sums.get(charge.key, (ZERO, ZERO))
+        sums[charge.key] = (quantity + charge.piece.quantity, amount + charge.piece.amount)
+    billed = sum((line_amount(k, q, a) for k, (q, a) in sums.items()), ZERO)
+    if billed >= minimum:
+        return []
+    top_up = minimum - billed
+    item = Input(timestamp=last.timestamp, event_id=last.event_id, quantity=ZERO)
+    return [_charge(timeline.rule.id, base_index, override_index, item, Piece(
+        component="minimum", tier=None, quantity=Decimal(1), unit_price=top_up, amount=top_up))]

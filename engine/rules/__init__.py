@@ -1,0 +1,1 @@
+"""The typed rule model: frozen structs built from validated YAML."""

@@ -1,0 +1,49 @@
+"""A whole ruleset at one commit: manifest, pricing rules and overrides."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import msgspec
+
+from engine.rules.pricing import Override, PricingRule
+
+__all__ = ["Manifest", "Ruleset"]
+
+
+class Manifest(msgspec.Struct, frozen=True, kw_only=True):
+    """``rulesets/ruleset.yaml``: what every rule of the set shares."""
+
+    timezone: str = "Europe/Paris"
+    """IANA zone of every local date in the ruleset, and of billing periods."""
+    currency: str = "EUR"
+    """ISO 4217 code of every amount."""
+    name: str = ""
+    """Human name of the catalogue."""
+
+
+class Ruleset(msgspec.Struct, frozen=True, kw_only=True):
+    """Every rule of a rules repository at one commit, validated and typed."""
+
+    commit: str
+    """40-hex commit SHA, or ``WORKTREE`` for uncommitted files."""
+    manifest: Manifest
+    rules: tuple[PricingRule, ...]
+    """Catalogue rules in file order."""
+    overrides: tuple[Override, ...] = ()
+    extensions: MappingProxyType[str, Any] = MappingProxyType({})
+    """Typed rule families loaded beside pricing (TVA, seller, mentions), by name."""
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The ruleset's time zone."""
+        return ZoneInfo(self.manifest.timezone)
+
+    def rule(self, rule_id: str) -> PricingRule | None:
+        """The catalogue rule with this id, if any."""
+        for rule in self.rules:
+            if rule.id == rule_id:
+                return rule
+        return None

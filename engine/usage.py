@@ -1,0 +1,151 @@
+"""Usage records: parsed from rows with located errors, deduplicated by ``event_id``.
+
+Records arrive as mappings (a CSV row, a JSON line, a Parquet row); each is checked
+field by field and every problem names the source, the record number and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+import msgspec
+
+from engine.diagnostics import Diagnostic
+from engine.money import DecimalSyntaxError, parse_decimal
+
+__all__ = ["REQUIRED_FIELDS", "UsageRecord", "dedupe", "parse_record", "parse_records",
+           "parse_timestamp"]
+
+REQUIRED_FIELDS = ("event_id", "customer_id", "metric", "quantity", "timestamp")
+
+
+class UsageRecord(msgspec.Struct, frozen=True, kw_only=True):
+    """One usage event."""
+
+    event_id: str
+    """Unique per event; the idempotency key."""
+    customer_id: str
+    metric: str
+    """E.g. ``compute.vcpu_hours``."""
+    quantity: Decimal
+    """Non-negative, exact."""
+    timestamp: datetime
+    """Aware instant of the event."""
+    attributes: tuple[tuple[str, str], ...] = ()
+    """Other columns (region, sku, …), sorted by name."""
+    source: str = ""
+    """File or request the record came from."""
+    row: int = 0
+    """1-based record number in ``source``."""
+
+    def content(self) -> tuple[object, ...]:
+        """What must match for two records with one ``event_id`` to be the same event."""
+        return (self.customer_id, self.metric, self.quantity, self.timestamp, self.attributes)
+
+
+def parse_timestamp(text: str) -> datetime:
+    """An RFC 3339 instant with an explicit offset.
+
+    >>> parse_timestamp("2026-10-14T09:30:00Z").isoformat()
+    '2026-10-14T09:30:00+00:00'
+    >>> parse_timestamp("2026-10-14T09:30:00")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: timestamp '2026-10-14T09:30:00' has no UTC offset; write it as RFC 3339 ...
+    """
+    try:
+        value = datetime.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"timestamp {text!r} is not RFC 3339; expected such as "
+                         "2026-10-14T09:30:00Z") from None
+    if "T" not in text.upper() or value.tzinfo is None:
+        raise ValueError(f"timestamp {text!r} has no UTC offset; write it as RFC 3339 such as "
+                         "2026-10-14T09:30:00Z or 2026-10-14T11:30:00+02:00")
+    return value
+
+
+def _quantity(value: Any) -> Decimal:
+    if isinstance(value, bool):
+        raise ValueError(f"quantity must be a decimal number; got {value!r}")
+    if isinstance(value, Decimal):
+        number = value
+    elif isinstance(value, int):
+        number = Decimal(value)
+    elif isinstance(value, float):
+        # Parquet and CSV readers may hand a binary float: take its shortest repr, exactly.
+        number = Decimal(repr(value))
+    else:
+        try:
+            number = parse_decimal(str(value).strip())
+        except DecimalSyntaxError:
+            raise ValueError(f"quantity must be a decimal number such as 12.5; "
+                             f"got {value!r}") from None
+    if not number.is_finite():
+        raise ValueError(f"quantity must be a finite number; got {value!r}")
+    if number < 0:
+        raise ValueError(f"quantity must be ≥ 0; got {value!r}")
+    return number
+
+
+def parse_record(row: Mapping[str, Any], source: str, position: int
+                 ) -> tuple[UsageRecord | None, list[Diagnostic]]:
+    """One record from a row, or ``None`` and the problems, each naming its field."""
+    problems: list[Diagnostic] = []
+
+    def problem(field: str, code: str, message: str) -> None:
+        problems.append(Diagnostic(path=source, line=position, column=0, code=code,
+                                   message=f"field {field!r}: {message}"))
+
+    for field in REQUIRED_FIELDS:
+        value = row.get(field)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            problem(field, "usage.missing_field", "required and missing or empty")
+    if problems:
+        return None, problems
+    quantity = timestamp = None
+    try:
+        quantity = _quantity(row["quantity"])
+    except ValueError as exc:
+        problem("quantity", "usage.bad_quantity", str(exc))
+    try:
+        timestamp = parse_timestamp(str(row["timestamp"]))
+    except ValueError as exc:
+        problem("timestamp", "usage.bad_timestamp", str(exc))
+    if quantity is None or timestamp is None:
+        return None, problems
+    attributes = tuple(sorted((str(k), str(v)) for k, v in row.items()
+                              if k not in REQUIRED_FIELDS and v is not None and v != ""))
+    return UsageRecord(event_id=str(row["event_id"]), customer_id=str(row["customer_id"]),
+                       metric=str(row["metric"]), quantity=quantity, timestamp=timestamp,
+                       attributes=attributes, source=source, row=position), []
+
+
+def parse_records(rows: Iterable[Mapping[str, Any]], source: str, first: int = 1
+                  ) -> tuple[list[UsageRecord], list[Diagnostic]]:
+    """Every parsable record of ``rows`` and every problem, record numbers from ``first``."""
+    records: list[UsageRecord] = []
+    problems: list[Diagnostic] = []
+    for offset, row in enumerate(rows):
+        record, errors = parse_record(row, source, first + offset)
+        problems.extend(errors)
+        if record is not None:
+            records.append(record)
+    return records, problems
+
+
+def dedupe(records: Iterable[UsageRecord]) -> tuple[list[UsageRecord], list[Diagnostic]]:
+    """Keep one record per ``event_id``; a reused id with other content is a conflict."""
+    seen: dict[str, UsageRecord] = {}
+    problems: list[Diagnostic] = []
+    for record in records:
+        first = seen.setdefault(record.event_id, record)
+        if first is not record and first.content() != record.content():
+            problems.append(Diagnostic(
+                path=record.source, line=record.row, column=0, code="usage.duplicate_conflict",
+                message=f"field 'event_id': {record.event_id!r} was already used by record "
+                        f"{first.row} of {first.source} with different content; an event id "
+                        "identifies one event"))
+    return list(seen.values()), problems
