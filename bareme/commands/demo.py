@@ -14,10 +14,10 @@ from rich.console import Console
 from rich.table import Table
 
 from bareme.evaluation import evaluate_files
-from bareme.rules import RuleAccess
 from bareme.sample import write_sample
 from bareme.settings import Settings
 from engine.money import ZERO, format_amount
+from engine.store.access import RuleAccess
 from engine.timeline import parse_period
 
 __all__ = ["COMMANDS"]

@@ -9,10 +9,10 @@ import click
 
 from bareme.errors import UserError
 from bareme.evaluation import evaluate_files
-from bareme.rules import RuleAccess
 from bareme.settings import Settings
 from engine.canonical import pretty_bytes
 from engine.document import to_document
+from engine.store.access import RuleAccess
 
 __all__ = ["COMMANDS"]
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 import msgspec
 
-from bareme.rules import RuleAccess
 from bareme.settings import Settings
 from engine.compare import compare_rulesets
 from engine.diagnostics import DiagnosticsError
+from engine.store.access import RuleAccess
 
 __all__ = ["COMMANDS"]
 

@@ -1,4 +1,4 @@
-"""Open the ruleset a command asks for: working tree, a revision, or as known at an instant."""
+"""Open the ruleset a caller asks for: working tree, a revision, or as known at an instant."""
 
 from __future__ import annotations
 
