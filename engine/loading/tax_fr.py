@@ -14,6 +14,7 @@ from typing import Any
 from engine.loading.context import LoadContext
 from engine.loading.dated import build_versions, check_unique_ids, item_origin, parse_when
 from engine.loading.yaml_nodes import PathKey
+from engine.money import format_decimal
 from engine.rules.conditions import REGIME_STAGES
 from engine.rules.tax_fr import (
     EuRate,
@@ -152,9 +153,14 @@ def finish_rates(ctx: LoadContext, items: Sequence[RateRule],
         for index, version in enumerate(rule.versions):
             if version.rate not in FRENCH_RATES:
                 ctx.report_at(rule.origin, ("versions", index, "rate"), "tax.rate.not_legal",
-                              f"rate {version.rate} is not a French TVA rate; the legal list "
-                              f"is: {', '.join(str(r) for r in sorted(FRENCH_RATES))}")
+                              f"rate {_percent(version.rate)} is not a French TVA rate; the "
+                              f"legal list is: {', '.join(map(_percent, sorted(FRENCH_RATES)))}")
     return tuple(items)
+
+
+def _percent(rate: Decimal) -> str:
+    """``0.196`` as ``19.6 %``."""
+    return f"{format_decimal(rate * 100)} %"
 
 
 def finish_eu_rates(ctx: LoadContext, items: Sequence[EuRate],

@@ -110,8 +110,10 @@ def customer(**fields: Any) -> Customer:
 
 
 def run(who: Customer, period: str, ruleset: Ruleset | None = None,
-        issue_date: date | None = None, **quantities: str) -> Evaluation:
+        issue_date: date | None = None, usage: dict[str, str] | None = None,
+        **quantities: str) -> Evaluation:
     """Evaluate usage of ``cloud.<category>`` metrics at mid-period (default 100 normal)."""
+    quantities = {**(usage or {}), **quantities}
     rules = ruleset or tax_ruleset()
     month = parse_period(period, rules.zone)
     at: datetime = month.start + timedelta(days=10)

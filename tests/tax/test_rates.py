@@ -42,7 +42,7 @@ CASES = [
 @pytest.mark.parametrize(("postal", "period", "category", "rate", "rule_id", "law"), CASES)
 def test_rate_in_force_at_the_tax_point(postal: str, period: str, category: str, rate: str,
                                         rule_id: str, law: str) -> None:
-    evaluation = run(customer(postal_code=postal), period, **{category: "100"})
+    evaluation = run(customer(postal_code=postal), period, usage={category: "100"})
     (tax,) = evaluation.taxes
     assert (tax.category, tax.rate, tax.base) == ("S", Decimal(rate), Decimal("100.00"))
     assert tax.amount == Decimal(rate) * 100

@@ -10,8 +10,8 @@ from tests.tax.helpers import customer, repository_files, run, tax_ruleset
 def _rates_changing_on(day: str) -> dict[str, str]:
     """The repository's rates, with the 2014 normal rate moved to ``day``."""
     text = repository_files()["rulesets/tax_fr/rates.yaml"]
-    return {"rulesets/tax_fr/rates.yaml": text.replace("effective_from: 2014-01-01\n        rate: \"0.20\"",
-                                                      f"effective_from: {day}\n        rate: \"0.20\"")}
+    old, new = (f'effective_from: {d}\n        rate: "0.20"' for d in ("2014-01-01", day))
+    return {"rulesets/tax_fr/rates.yaml": text.replace(old, new)}
 
 
 def test_the_tax_point_is_the_last_day_of_the_period() -> None:
