@@ -30,6 +30,7 @@ class Field(msgspec.Struct, frozen=True, kw_only=True):
     values: tuple[str, ...] = ()
     """The values it may take, when they form a closed list."""
     doc: str = ""
+    """What the fact means."""
 
 
 def _f(stage: str, doc: str, *values: str) -> Field:
@@ -95,9 +96,11 @@ class Condition(msgspec.Struct, frozen=True, kw_only=True):
     """One test on one field."""
 
     field: str
+    """Name of a fact of :data:`FIELDS`, e.g. ``customer.kind``."""
     values: tuple[str, ...]
     """The field must equal one of these (or none of them when ``negate``)."""
     negate: bool = False
+    """Whether the field must take none of ``values``."""
 
 
 def holds(conditions: tuple[Condition, ...], facts: Mapping[str, str | None]) -> bool:

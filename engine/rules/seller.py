@@ -29,28 +29,39 @@ class SellerVersion(msgspec.Struct, frozen=True, kw_only=True):
     """Who the seller is from a date."""
 
     effective_from: date
+    """First local date (ruleset time zone) on which this version holds."""
     name: str
+    """Company name, as registered."""
     legal_form: str
     """SAS, SARL, SA…"""
     share_capital: Decimal
+    """Share capital in euros."""
     address: str
+    """Registered office, as printed."""
     postal_code: str
     """Postal code of the registered office (selects the seller's TVA territory)."""
     siren: str
+    """Nine-digit SIREN (Luhn key checked)."""
     rcs: str
     """Trade register entry as printed, e.g. ``RCS Paris 123 456 782``."""
     vat_number: str
+    """Intra-EU VAT number: FR, key and SIREN."""
     size: str
     """large, mid_size, sme or micro (loi 2008-776 art. 51, décret 2008-1354)."""
     debits_option: bool = False
     """Opted to pay TVA on debits rather than on receipts (CGI art. 269-2-c)."""
     terms: PaymentTerms
+    """Payment terms printed on invoices."""
     line: int = 0
+    """Line of the version in its file."""
 
 
 class Seller(msgspec.Struct, frozen=True, kw_only=True):
     """The seller, as one item with dated versions."""
 
     id: str
+    """Always ``seller``: the seller is one rule."""
     versions: tuple[SellerVersion, ...]
+    """Dated versions, strictly increasing by ``effective_from``."""
     origin: Origin
+    """Where the rule is written."""

@@ -36,16 +36,20 @@ class Decision(msgspec.Struct, frozen=True, kw_only=True):
     day: date
     """Local date of the tax point."""
     regime: Regime
+    """The regime rule chosen."""
     version: RegimeVersion
+    """Its version in force at the tax point."""
     treatment: str
     """The version's treatment, or ``not_applicable`` for French TVA in a territory where
     TVA does not apply (Guyane, Mayotte)."""
     territory: Territory | None = None
     """Territory whose French rates apply (``french_vat``, ``not_applicable``)."""
     territory_version: TerritoryVersion | None = None
+    """The territory's version in force."""
     eu_rate: EuRate | None = None
     """Member state whose standard rate applies (``destination``)."""
     eu_rate_version: EuRateVersion | None = None
+    """The member state's version in force."""
     facts: tuple[tuple[str, str | None], ...] = ()
     """Customer and seller facts the conditions were evaluated on."""
 

@@ -27,44 +27,47 @@ class Treatment(msgspec.Struct, frozen=True, kw_only=True):
     category: str
     """EN 16931 VAT category code."""
     rate: Decimal
+    """Rate applied, 0 where no French TVA is charged."""
     exemption_reason: str | None = None
+    """Why no TVA is charged (BT-120), if so."""
     exemption_code: str | None = None
+    """VATEX code (BT-121), if so."""
     provenance: tuple[Provenance, ...] = ()
     """Regime version, then the rate (or territory) version behind the rate."""
 
 
 def treat_line(ruleset: Ruleset, decision: Decision, line: Line) -> Treatment:
     """Category, rate and reasons of ``line`` under ``decision``."""
-    commit = ruleset.commit
-    regime = provenance_of(decision.regime, decision.version, commit)
+    regime = provenance_of(decision.regime, decision.version, ruleset.commit)
     version = decision.version
     if decision.treatment in ("reverse_charge", "outside_scope"):
         return Treatment(category=version.category or "O", rate=ZERO,
                          exemption_reason=version.exemption_reason,
                          exemption_code=version.exemption_code, provenance=(regime,))
-    if decision.treatment == "destination":
-        entry, rate = decision.eu_rate, decision.eu_rate_version
-        assert entry is not None and rate is not None and rate.rate is not None
+    entry, state = decision.eu_rate, decision.eu_rate_version
+    if entry is not None and state is not None and state.rate is not None:
         if line.vat_rate_name != "normal":
             raise _error(line, f"line {line.rule_id!r} has TVA category "
                                f"{line.vat_rate_name!r}; only the member states' standard "
                                "rates are in rulesets/tax_fr/eu_rates.yaml")
-        return Treatment(category="S", rate=rate.rate,
-                         provenance=(regime, provenance_of(entry, rate, commit)))
+        return Treatment(category="S", rate=state.rate,
+                         provenance=(regime, provenance_of(entry, state, ruleset.commit)))
     territory, status = decision.territory, decision.territory_version
-    assert territory is not None and status is not None
-    if decision.treatment == "not_applicable":
+    if territory is None or status is None:
+        raise _error(line, f"regime {decision.regime.id!r} found no territory nor member "
+                           "state whose rates apply")
+    if not status.applies:
         return Treatment(category=status.category, rate=ZERO,
                          exemption_reason=status.exemption_reason,
                          exemption_code=status.exemption_code,
-                         provenance=(regime, provenance_of(territory, status, commit)))
+                         provenance=(regime, provenance_of(territory, status, ruleset.commit)))
     rule = ruleset.tax.rate_rule(territory.id, line.vat_rate_name)
     found = version_on(rule.versions, decision.day) if rule else None
     if rule is None or found is None:
         raise _error(line, f"no {line.vat_rate_name} TVA rate of territory {territory.id!r} "
                            f"is in force on {decision.day} (line {line.rule_id!r})")
     return Treatment(category=status.category, rate=found.rate,
-                     provenance=(regime, provenance_of(rule, found, commit)))
+                     provenance=(regime, provenance_of(rule, found, ruleset.commit)))
 
 
 def tax_lines(lines: Sequence[Line], treatments: Sequence[Treatment]) -> tuple[TaxLine, ...]:
