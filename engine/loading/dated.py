@@ -17,7 +17,7 @@ from engine.loading.yaml_nodes import PathKey
 from engine.rules.conditions import FIELDS, Condition
 from engine.rules.origin import Origin
 
-__all__ = ["build_versions", "check_unique_ids", "item_origin", "parse_when"]
+__all__ = ["build_versions", "check_unique_ids", "item_origin", "known_fields", "parse_when"]
 
 T = TypeVar("T")
 Prepare = Callable[[dict[str, Any], PathKey], dict[str, Any]]
@@ -68,10 +68,8 @@ def parse_when(ctx: LoadContext, filename: str, pointer: PathKey, raw: dict[str,
         where = (*pointer, name)
         field = FIELDS.get(name)
         if field is None or field.stage not in stages:
-            known = sorted(n for n, f in FIELDS.items() if f.stage in stages)
             ctx.report(filename, where, f"{code}.condition.unknown_field",
-                       f"condition names unknown field {name!r}; known fields: "
-                       f"{', '.join(known)}")
+                       f"condition names unknown field {name!r}; {known_fields(name, stages)}")
             continue
         negate = isinstance(expected, dict)
         values = tuple(_text(v) for v in _listed(expected["not"] if negate else expected))
@@ -82,6 +80,22 @@ def parse_when(ctx: LoadContext, filename: str, pointer: PathKey, raw: dict[str,
                        f"it is one of: {', '.join(field.values)}")
         conditions.append(Condition(field=name, values=values, negate=negate))
     return tuple(conditions)
+
+
+def known_fields(name: str, stages: Collection[str]) -> str:
+    """What to suggest instead of the unknown field ``name``: its stage's fields if known.
+
+    >>> known_fields("customer.segment", {"customer"})[:44]
+    'known customer fields: customer.address, cus'
+    >>> known_fields("invoice.total", {"customer", "seller"})
+    'conditions here may name customer.* or seller.* fields'
+    """
+    stage = name.split(".", 1)[0]
+    if stage in stages:
+        same = sorted(n for n, f in FIELDS.items() if f.stage == stage)
+        return f"known {stage} fields: {', '.join(same)}"
+    return ("conditions here may name "
+            + " or ".join(f"{s}.*" for s in sorted(stages)) + " fields")
 
 
 def _listed(value: Any) -> Iterable[Any]:

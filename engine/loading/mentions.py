@@ -9,7 +9,13 @@ from typing import Any
 import msgspec
 
 from engine.loading.context import LoadContext
-from engine.loading.dated import build_versions, check_unique_ids, item_origin, parse_when
+from engine.loading.dated import (
+    build_versions,
+    check_unique_ids,
+    item_origin,
+    known_fields,
+    parse_when,
+)
 from engine.loading.yaml_nodes import PathKey
 from engine.rules.conditions import FIELDS
 from engine.rules.mentions import Mention, MentionVersion
@@ -44,8 +50,8 @@ def _check_placeholders(ctx: LoadContext, filename: str, pointer: PathKey, text:
     for name in PLACEHOLDER.findall(text):
         if name not in FIELDS:
             ctx.report(filename, pointer, "mention.placeholder.unknown",
-                       f"placeholder {{{name}}} names no known field; known fields: "
-                       f"{', '.join(sorted(FIELDS))}")
+                       f"placeholder {{{name}}} names no known field; "
+                       f"{known_fields(name, _ALL_STAGES)}")
 
 
 def finish_mentions(ctx: LoadContext, items: Sequence[Mention],
