@@ -44,18 +44,30 @@ def treat_line(ruleset: Ruleset, decision: Decision, line: Line) -> Treatment:
         return Treatment(category=version.category or "O", rate=ZERO,
                          exemption_reason=version.exemption_reason,
                          exemption_code=version.exemption_code, provenance=(regime,))
+    if decision.treatment == "destination":
+        return _member_state(ruleset, decision, line, regime)
+    return _french(ruleset, decision, line, regime)
+
+
+def _member_state(ruleset: Ruleset, decision: Decision, line: Line,
+                  regime: Provenance) -> Treatment:
+    """The standard rate of the customer's member state (EU consumers, OSS)."""
     entry, state = decision.eu_rate, decision.eu_rate_version
-    if entry is not None and state is not None and state.rate is not None:
-        if line.vat_rate_name != "normal":
-            raise _error(line, f"line {line.rule_id!r} has TVA category "
-                               f"{line.vat_rate_name!r}; only the member states' standard "
-                               "rates are in rulesets/tax_fr/eu_rates.yaml")
-        return Treatment(category="S", rate=state.rate,
-                         provenance=(regime, provenance_of(entry, state, ruleset.commit)))
+    if entry is None or state is None or state.rate is None:
+        raise _error(line, f"regime {decision.regime.id!r} found no member state rate")
+    if line.vat_rate_name != "normal":
+        raise _error(line, f"line {line.rule_id!r} has TVA category {line.vat_rate_name!r}; "
+                           "only the member states' standard rates are in "
+                           "rulesets/tax_fr/eu_rates.yaml")
+    return Treatment(category="S", rate=state.rate,
+                     provenance=(regime, provenance_of(entry, state, ruleset.commit)))
+
+
+def _french(ruleset: Ruleset, decision: Decision, line: Line, regime: Provenance) -> Treatment:
+    """French TVA at the territory's rate for the line's category (none where none applies)."""
     territory, status = decision.territory, decision.territory_version
     if territory is None or status is None:
-        raise _error(line, f"regime {decision.regime.id!r} found no territory nor member "
-                           "state whose rates apply")
+        raise _error(line, f"regime {decision.regime.id!r} found no TVA territory")
     if not status.applies:
         return Treatment(category=status.category, rate=ZERO,
                          exemption_reason=status.exemption_reason,
