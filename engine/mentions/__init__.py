@@ -24,11 +24,11 @@ def select_mentions(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
     A mention is printed when a version is in force at the issue date and both the
     mention's and that version's conditions hold.
     """
-    del lines
+    del lines, taxes  # the regime, not the subtotals, decides the mentions
     if not ruleset.mentions:
         return ()
     issued = issue_date or period.last_day
-    facts = invoice_facts(ruleset, customer, period, taxes, issued)
+    facts = invoice_facts(ruleset, customer, period, issued)
     chosen = []
     for mention in ruleset.mentions:
         version = version_on(mention.versions, issued)

@@ -10,7 +10,6 @@ from datetime import date, timedelta
 
 from engine.customers import Customer
 from engine.money import format_decimal
-from engine.results import TaxLine
 from engine.rules.dated import version_on
 from engine.rules.ruleset import Ruleset
 from engine.tax_fr import decide_for
@@ -22,7 +21,7 @@ __all__ = ["invoice_facts"]
 
 
 def invoice_facts(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
-                  taxes: tuple[TaxLine, ...], issued: date) -> Facts:
+                  issued: date) -> Facts:
     """The facts of one invoice issued on ``issued``."""
     seller = ruleset.seller
     version = version_on(seller.versions, issued) if seller else None
@@ -37,21 +36,22 @@ def invoice_facts(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
         "invoice.tax_point": french_date(tax_date(period)),
         "invoice.operations": "services",
     })
-    facts.update(_tax_facts(ruleset, customer, period, taxes))
+    facts.update(_tax_facts(ruleset, customer, period))
     return facts
 
 
-def _tax_facts(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
-               taxes: tuple[TaxLine, ...]) -> Facts:
+def _tax_facts(ruleset: Ruleset, customer: Customer, period: BillingPeriod) -> Facts:
     decision = decide_for(ruleset, customer, period)
     if decision is None:
         return {}
     rate = decision.eu_rate_version.rate if decision.eu_rate_version else None
-    reasons = [t.exemption_reason for t in taxes if t.exemption_reason]
+    status = decision.territory_version
+    reason = decision.version.exemption_reason or (
+        status.exemption_reason if status and not status.applies else None)
     return {
         "tax.regime": decision.regime.id, "tax.treatment": decision.treatment,
         "tax.territory": decision.territory.id if decision.territory else None,
         "tax.country": decision.eu_rate.country if decision.eu_rate else None,
         "tax.rate": f"{format_decimal(rate * 100).replace('.', ',')} %" if rate else None,
-        "tax.exemption_reason": reasons[0] if reasons else None,
+        "tax.exemption_reason": reason,
     }

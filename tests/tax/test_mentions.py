@@ -96,3 +96,14 @@ def _sample(index: int) -> Any:
 def test_mention_texts_for_each_regime(index: int, snapshot: SnapshotAssertion) -> None:
     evaluation = run(_sample(index), "2026-10")
     assert [f"{m.id}: {m.text}" for m in evaluation.mentions] == snapshot
+
+
+def test_mentions_of_an_invoice_without_usage_name_the_exemption() -> None:
+    from engine.evaluate import evaluate
+    from engine.timeline import parse_period
+    ruleset = tax_ruleset()
+    guyane = customer(postal_code="97300")
+    evaluation = evaluate(ruleset, guyane, parse_period("2026-10", ruleset.zone), [])
+    assert evaluation.taxes == ()
+    texts = {m.id: m.text for m in evaluation.mentions}
+    assert texts["tva-non-applicable"] == "TVA non applicable – article 294-1 du CGI"
