@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import msgspec
@@ -26,8 +27,12 @@ class FileEvaluation(msgspec.Struct, frozen=True, kw_only=True):
 
 
 def evaluate_files(ruleset: Ruleset, usage: list[Path], customers_file: Path,
-                   period_label: str | None, only: str | None = None) -> FileEvaluation:
-    """Evaluate every customer with usage in the period (or only ``only``)."""
+                   period_label: str | None, only: str | None = None, *,
+                   issue_date: date | None = None) -> FileEvaluation:
+    """Evaluate every customer with usage in the period (or only ``only``).
+
+    ``issue_date`` selects the legal mentions (default: the last day of the period).
+    """
     customers = {c.id: c for c in read_customers(customers_file)}
     records, problems = read_usage(usage)
     records, conflicts = dedupe(records)
@@ -58,7 +63,8 @@ def evaluate_files(ruleset: Ruleset, usage: list[Path], customers_file: Path,
     for customer_id in wanted:
         try:
             evaluations.append(evaluate(ruleset, customers[customer_id], period,
-                                        by_customer.get(customer_id, [])))
+                                        by_customer.get(customer_id, []),
+                                        issue_date=issue_date))
         except DiagnosticsError as exc:
             failures.extend(exc.diagnostics)
     if failures:

@@ -32,6 +32,8 @@ def to_document(evaluation: Evaluation) -> dict[str, Any]:
         "commit": evaluation.commit,
         "timezone": evaluation.timezone,
         "tax_point": evaluation.tax_point.astimezone(zone).date().isoformat(),
+        "issue_date": (None if evaluation.issue_date is None
+                       else evaluation.issue_date.isoformat()),
         "lines": [_line(line, instant) for line in evaluation.lines],
         "taxes": [_tax(tax) for tax in evaluation.taxes],
         "mentions": [_mention(m) for m in evaluation.mentions],

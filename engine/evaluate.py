@@ -7,6 +7,7 @@ period, for a continuous service billed per period). Both instants are in the re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from datetime import date
 
 from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
@@ -72,14 +73,18 @@ def price_lines(ruleset: Ruleset, customer_id: str,
 
 
 def evaluate(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
-             records: Sequence[UsageRecord]) -> Evaluation:
-    """The full evaluation, or :class:`DiagnosticsError` naming every bad record."""
+             records: Sequence[UsageRecord], *, issue_date: date | None = None) -> Evaluation:
+    """The full evaluation, or :class:`DiagnosticsError` naming every bad record.
+
+    Mentions are those in force on ``issue_date``, by default the last day of the period.
+    """
     routed, problems = check_usage(ruleset, customer.id, period, records)
     if problems:
         raise DiagnosticsError(problems)
     priced = price_lines(ruleset, customer.id, routed)
     lines, taxes, extra = apply_taxes(ruleset, customer, period, priced)
-    mentions = select_mentions(ruleset, customer, period, lines, taxes)
+    issued = issue_date or period.last_day
+    mentions = select_mentions(ruleset, customer, period, lines, taxes, issue_date=issued)
     net = sum((line.amount for line in lines), ZERO)
     tax = sum((t.amount for t in taxes), ZERO)
     kept = [r for group in routed.values() for r in group]
@@ -88,7 +93,7 @@ def evaluate(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
                       mentions=mentions,
                       totals=Totals(net=net, tax=tax, gross=net + tax,
                                     currency=ruleset.manifest.currency),
-                      tax_point=period.tax_point, usage_count=len(kept),
+                      tax_point=period.tax_point, issue_date=issued, usage_count=len(kept),
                       usage_digest=usage_digest(kept), extra=extra)
 
 

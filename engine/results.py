@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 import msgspec
@@ -104,3 +104,5 @@ class Evaluation(msgspec.Struct, frozen=True, kw_only=True):
     """SHA-256 of the canonical usage records evaluated."""
     extra: tuple[tuple[str, object], ...] = ()
     """Further keys added by the tax and mention stages (regime, reasons…)."""
+    issue_date: date | None = None
+    """Invoice date at which the mentions were selected (default: last day of the period)."""

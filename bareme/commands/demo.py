@@ -16,7 +16,8 @@ from rich.table import Table
 from bareme.evaluation import evaluate_files
 from bareme.sample import write_sample
 from bareme.settings import Settings
-from engine.money import ZERO, format_amount
+from engine.money import ZERO, format_amount, format_decimal
+from engine.results import Evaluation
 from engine.store.access import RuleAccess
 from engine.timeline import parse_period
 
@@ -44,7 +45,7 @@ def demo(settings: Settings, period: str, rev: str) -> None:
     console.print(f"customers: {customers}\nusage:     {usage}")
     result = evaluate_files(ruleset, [usage], customers, period)
     table = Table(title=f"Evaluation of {month.label}")
-    for header in ("customer", "lines", "net HT", "TVA", "TTC", "digest"):
+    for header in ("customer", "lines", "net HT", "TVA", "TTC", "catégorie", "digest"):
         table.add_column(header, justify="right" if header in ("lines", "net HT", "TVA", "TTC")
                          else "left")
     net = tax = ZERO
@@ -53,13 +54,22 @@ def demo(settings: Settings, period: str, rev: str) -> None:
         net, tax = net + totals.net, tax + totals.tax
         table.add_row(evaluation.customer_id, str(len(evaluation.lines)),
                       _euros(totals.net), _euros(totals.tax), _euros(totals.gross),
-                      evaluation.usage_digest[7:19])
+                      _regime(evaluation), evaluation.usage_digest[7:19])
     table.add_section()
-    table.add_row("total", "", _euros(net), _euros(tax), _euros(net + tax), "")
+    table.add_row("total", "", _euros(net), _euros(tax), _euros(net + tax), "", "")
     console.print(table)
     records = sum(e.usage_count for e in result.evaluations)
     console.print(f"{records} usage records, {len(result.evaluations)} customers, "
                   f"{time.perf_counter() - started:.2f} s")
+
+
+def _regime(evaluation: Evaluation) -> str:
+    """The TVA categories and rates applied, e.g. ``S 20 %``, ``AE`` or ``S 21 % BE``."""
+    regime = dict(evaluation.extra).get("tax")
+    country = regime.get("country") if isinstance(regime, dict) else None
+    rates = [t.category if t.category != "S" else f"S {format_decimal(t.rate * 100)} %"
+             for t in evaluation.taxes]
+    return " ".join([*rates, country or ""]).strip()
 
 
 def _euros(amount: Decimal) -> str:

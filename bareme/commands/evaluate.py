@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -27,12 +28,16 @@ __all__ = ["COMMANDS"]
 @click.option("--rev", metavar="REV", help="Commit, branch or tag of the rules (default HEAD).")
 @click.option("--as-known-at", metavar="TIMESTAMP",
               help="Use the last commit at or before this RFC 3339 instant.")
+@click.option("--issue-date", metavar="YYYY-MM-DD", type=click.DateTime(["%Y-%m-%d"]),
+              help="Invoice date selecting the legal mentions (default: end of the period).")
 @click.pass_obj
 def evaluate(settings: Settings, usage: tuple[Path, ...], customers: Path, customer: str | None,
-             period: str | None, rev: str | None, as_known_at: str | None) -> None:
+             period: str | None, rev: str | None, as_known_at: str | None,
+             issue_date: datetime | None) -> None:
     """Print the evaluation of the usage, as the JSON of CONTRACT.md."""
     ruleset = RuleAccess(str(settings.repo)).ruleset(rev, as_known_at)
-    result = evaluate_files(ruleset, list(usage), customers, period, customer)
+    result = evaluate_files(ruleset, list(usage), customers, period, customer,
+                            issue_date=issue_date.date() if issue_date else None)
     for note in result.notes:
         click.echo(f"note: {note}", err=True)
     documents = [to_document(e) for e in result.evaluations]

@@ -1,4 +1,4 @@
-"""A whole ruleset at one commit: manifest, pricing rules and overrides."""
+"""A whole ruleset at one commit: manifest, pricing rules, overrides, TVA, seller, mentions."""
 
 from __future__ import annotations
 
@@ -8,7 +8,10 @@ from zoneinfo import ZoneInfo
 
 import msgspec
 
+from engine.rules.mentions import Mention
 from engine.rules.pricing import Override, PricingRule
+from engine.rules.seller import Seller
+from engine.rules.tax_fr import TaxRules
 
 __all__ = ["Manifest", "Ruleset"]
 
@@ -47,3 +50,23 @@ class Ruleset(msgspec.Struct, frozen=True, kw_only=True):
             if rule.id == rule_id:
                 return rule
         return None
+
+    @property
+    def tax(self) -> TaxRules:
+        """The TVA rules (``rulesets/tax_fr/``); empty when the ruleset has none."""
+        ext = self.extensions
+        return TaxRules(territories=tuple(ext.get("tax_territories", ())),
+                        rates=tuple(ext.get("tax_rates", ())),
+                        eu_rates=tuple(ext.get("tax_eu_rates", ())),
+                        regimes=tuple(ext.get("tax_regimes", ())))
+
+    @property
+    def seller(self) -> Seller | None:
+        """The seller (``rulesets/seller.yaml``), if described."""
+        found: tuple[Seller, ...] = tuple(self.extensions.get("seller", ()))
+        return found[0] if found else None
+
+    @property
+    def mentions(self) -> tuple[Mention, ...]:
+        """Legal mentions (``legal_mentions/``), in print order."""
+        return tuple(self.extensions.get("mentions", ()))

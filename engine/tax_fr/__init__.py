@@ -1,24 +1,77 @@
 """French TVA: which regime applies, at which tax point, at which rate.
 
 This stage receives the priced lines and returns them with their VAT category and rate,
-plus the per-(category, rate) tax subtotals. Until TVA rules are loaded (``tax_fr``
-family), no tax is computed.
+the per-(category, rate) tax subtotals, and a ``tax`` key for the evaluation saying which
+regime applied and why. A ruleset without TVA rules (no ``rulesets/tax_fr/regimes.yaml``)
+computes no tax.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
+import msgspec
+
 from engine.customers import Customer
-from engine.results import Line, TaxLine
+from engine.results import Line, Provenance, TaxLine
+from engine.rules.dated import provenance_of, version_on
 from engine.rules.ruleset import Ruleset
+from engine.tax_fr.regime import Decision, decide
+from engine.tax_fr.tax_point import tax_date
+from engine.tax_fr.vat import tax_lines, treat_line
 from engine.timeline import BillingPeriod
 
-__all__ = ["TaxOutcome", "apply_taxes"]
+__all__ = ["Decision", "TaxOutcome", "apply_taxes", "decide_for"]
 
 TaxOutcome = tuple[tuple[Line, ...], tuple[TaxLine, ...], tuple[tuple[str, object], ...]]
+
+
+def decide_for(ruleset: Ruleset, customer: Customer, period: BillingPeriod) -> Decision | None:
+    """The regime of ``customer`` at the tax point of ``period``; ``None`` without TVA rules."""
+    if not ruleset.tax.regimes:
+        return None
+    day = tax_date(period)
+    seller = ruleset.seller
+    version = version_on(seller.versions, day) if seller else None
+    return decide(ruleset, customer, day, version)
 
 
 def apply_taxes(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
                 lines: tuple[Line, ...]) -> TaxOutcome:
     """Lines with their TVA, the tax subtotals, and extra keys for the result."""
-    del ruleset, customer, period
-    return lines, (), ()
+    decision = decide_for(ruleset, customer, period)
+    if decision is None:
+        return lines, (), ()
+    treatments = [treat_line(ruleset, decision, line) for line in lines]
+    taxed = tuple(msgspec.structs.replace(line, vat_category=t.category, vat_rate=t.rate)
+                  for line, t in zip(lines, treatments, strict=True))
+    return taxed, tax_lines(taxed, treatments), (("tax", _explain(ruleset, decision)),)
+
+
+def _explain(ruleset: Ruleset, decision: Decision) -> dict[str, Any]:
+    """The ``tax`` key: plain JSON saying which regime applied, where, and from which rules."""
+    facts = dict(decision.facts)
+    rules = [provenance_of(decision.regime, decision.version, ruleset.commit)]
+    if decision.territory and decision.territory_version:
+        rules.append(provenance_of(decision.territory, decision.territory_version,
+                                   ruleset.commit))
+    if decision.eu_rate and decision.eu_rate_version:
+        rules.append(provenance_of(decision.eu_rate, decision.eu_rate_version, ruleset.commit))
+    return {
+        "regime": decision.regime.id, "treatment": decision.treatment,
+        "tax_point": decision.day.isoformat(),
+        "territory": decision.territory.id if decision.territory else None,
+        "country": decision.eu_rate.country if decision.eu_rate else None,
+        "reason": decision.version.reason,
+        "reference": {"title": decision.version.reference.title,
+                      "url": decision.version.reference.url},
+        "customer": {"area": facts.get("customer.area"),
+                     "vat_number": facts.get("customer.vat_number_status"),
+                     "siren": facts.get("customer.siren_status")},
+        "rules": [_plain(p) for p in rules],
+    }
+
+
+def _plain(p: Provenance) -> dict[str, Any]:
+    return {"rule_id": p.rule_id, "version": p.version, "path": p.path, "line": p.line,
+            "blob": p.blob, "commit": p.commit}
