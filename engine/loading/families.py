@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from engine.loading.context import LoadContext
+from engine.loading.metrics import build_metrics, finish_metrics
 from engine.loading.pricing import build_overrides, build_rules
 
 __all__ = ["FAMILIES", "Family"]
@@ -48,8 +49,14 @@ def _overrides(path: str) -> bool:
     return path.startswith("rulesets/pricing/overrides/") and _is_yaml(path)
 
 
+def _metrics(path: str) -> bool:
+    return path in ("rulesets/metrics.yaml", "rulesets/metrics.yml")
+
+
 FAMILIES: tuple[Family, ...] = (
     Family(name="rules", schema="pricing", claims=_pricing, build=build_rules),
     Family(name="overrides", schema="overrides", claims=_overrides, build=build_overrides),
+    Family(name="metrics", schema="metrics", claims=_metrics, build=build_metrics,
+           finish=finish_metrics),
 )
 """Families in the order they are finished; later ones may read earlier ones."""
