@@ -71,10 +71,10 @@ def late_command(settings: Settings, period: str | None) -> None:
     if not files:
         click.echo("no late events")
         return
-    rows = duckdb.connect().execute("SELECT strftime(timestamp, '%Y-%m-%dT%H:%M:%S.%fZ'), customer_id, "
-                      "metric, CAST(quantity AS VARCHAR), event_id, source, row "
-                                    "FROM read_parquet(?) ORDER BY timestamp, event_id",
-                                    [[str(p) for p in files]]).fetchall()
+    query = ("SELECT strftime(timestamp, '%Y-%m-%dT%H:%M:%S.%fZ'), customer_id, metric, "
+             "CAST(quantity AS VARCHAR), event_id, source, row "
+             "FROM read_parquet(?) ORDER BY timestamp, event_id")
+    rows = duckdb.connect().execute(query, [[str(p) for p in files]]).fetchall()
     for row in rows:
         click.echo("\t".join(str(v) for v in row))
 

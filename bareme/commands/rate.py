@@ -1,0 +1,85 @@
+"""``bareme rate``: batch-rate every stored usage record of a period."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from bareme.errors import UserError
+from bareme.settings import Settings
+from batch.finish import RatedLine
+from batch.output import FORMATS, LineTotals, write_lines
+from batch.rate import rate_period
+from batch.store import UsageStore
+from engine.money import format_amount, format_decimal
+from engine.store.access import RuleAccess
+from engine.timeline import parse_period
+
+__all__ = ["COMMANDS"]
+
+
+@click.command()
+@click.option("--period", required=True, metavar="YYYY-MM", help="Billing month to rate.")
+@click.option("--rev", metavar="REV", help="Commit, branch or tag of the rules (default HEAD).")
+@click.option("--out", metavar="FILE", type=click.Path(path_type=Path),
+              help="Write the lines to FILE: .parquet, .csv or .jsonl (default: a summary).")
+@click.option("--threads", type=click.IntRange(min=1), help="DuckDB threads (default: all).")
+@click.pass_obj
+def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
+         threads: int | None) -> None:
+    """Rate all stored usage of a period, one line per rule, version, component and tier."""
+    if out is not None and out.suffix.lower() not in FORMATS:
+        raise UserError(f"--out must end in {', '.join(FORMATS)}; got {out.name!r}")
+    ruleset = RuleAccess(str(settings.repo)).ruleset(rev)
+    month = parse_period(period, ruleset.zone)
+    files = UsageStore(settings.data_dir).files("usage", month.label)
+    if not files:
+        raise UserError(f"no stored usage for {month.label} in {settings.data_dir}; "
+                        "ingest some with `bareme usage ingest FILE`")
+    console = Console(stderr=True)
+    totals = LineTotals()
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        lines, unrated = rate_period(ruleset, month, files, progress, threads)
+        watched = totals.watch(lines)
+        if out is not None:
+            write_lines(watched, out)
+        else:
+            _summary(watched)
+    console.print(f"{month.label}: {totals.lines} lines, {len(totals.customers)} customers, "
+                  f"net {format_amount(totals.net)} {ruleset.manifest.currency}, rules "
+                  f"{ruleset.commit[:12]}" + (f" → {out}" if out else ""))
+    for item in unrated:
+        console.print(f"not rated: {item.records} record(s) of {item.metric!r}: {item.code}: "
+                      f"{item.message}")
+    if unrated:
+        raise UserError(f"{sum(u.records for u in unrated)} stored record(s) were not rated")
+
+
+def _summary(lines: Iterable[RatedLine]) -> None:
+    """Print one tab-separated row per line on stdout."""
+    for line in lines:
+        click.echo("\t".join([line.customer_id, line.rule_id, line.version, line.component,
+                              str(line.tier or ""), format_decimal(line.quantity),
+                              format_decimal(line.unit_price), format_amount(line.amount)]))
+
+
+COMMANDS = (rate,)
