@@ -21,7 +21,7 @@ from engine.rating import PROPORTIONAL, LineKey, RuleTimeline, line_amount
 from engine.rules.pricing import Discount, Override, Percentage, PricingRule
 from engine.rules.ruleset import Ruleset
 
-__all__ = ["Finisher", "RatedLine"]
+__all__ = ["Finisher", "RatedLine", "needs_python"]
 
 Key = tuple[int, int | None, str, int | None, Decimal]
 """(version, override version, component, tier, unit price) of one rule."""
@@ -72,11 +72,14 @@ class Finisher:
             return self._plain[rule.id]
         return RuleTimeline(rule, override, self.ruleset.zone)
 
-    def lines(self, customer_id: str, rows: Iterable[Sequence[Any]]) -> list[RatedLine]:
-        """Lines of one customer from the query's rows.
+    def lines(self, customer_id: str, rows: Iterable[Sequence[Any]],
+              sums: Iterable[Sequence[Any]] = ()) -> list[RatedLine]:
+        """Lines of the rules finished here (see :func:`needs_python`) for one customer.
 
         A row is (rule, version, price override, discount override, bucket, component,
-        tier, unit price, quantity, amount).
+        tier, unit price, quantity, amount) of a rule finished here; a sum is (rule,
+        bucket, amount, whether some charge is not zero) of a rule the query finished,
+        that a percentage rule takes as input.
         """
         parts: dict[str, list[Part]] = {}
         last: dict[str, tuple[int, int | None, int]] = {}
@@ -90,6 +93,10 @@ class Finisher:
             if doi is not None:
                 where = (rule_id, vi, doi, bucket)
                 discounts[where] = discounts.get(where, ZERO) + amount
+        emit = set(parts) | set(last)
+        for rule_id, bucket, amount, nonzero in sums:
+            parts.setdefault(rule_id, []).append(((0, None, "_sum", None, ZERO), bucket, ZERO,
+                                                  amount, nonzero))
         for (rule_id, vi, doi, bucket), base in discounts.items():
             if base:
                 parts[rule_id].append(self._discount(customer_id, rule_id, vi, doi, bucket, base))
@@ -97,13 +104,14 @@ class Finisher:
             timeline = self.timeline(customer_id, rule)
             if is_percentage(rule):
                 self._percentage(rule, timeline, parts)
+                emit.add(rule.id)
             elif rule.id in last:
                 vi, oi, bucket = last[rule.id]
                 mine = parts.setdefault(rule.id, [])
                 mine.extend(_minimum(timeline, mine, (vi, oi), bucket))
         result: list[RatedLine] = []
         for rule in self.ruleset.rules:
-            if rule.id in parts:
+            if rule.id in parts and rule.id in emit:
                 result.extend(self._rule_lines(customer_id, rule, parts[rule.id]))
         return result
 
@@ -188,6 +196,20 @@ class Finisher:
             unit=unit, unit_price=price, amount=line_amount(line_key, quantity, amount),
             vat_rate=timeline.rule.vat_rate, path=provenance.path, line=provenance.line,
             commit=self.ruleset.commit)
+
+
+def needs_python(ruleset: Ruleset) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    """Rules, and (customer, rule) pairs, whose lines are finished here.
+
+    Percentage rules, rules with a minimum in some version, and a customer's rule whose
+    override has a minimum or a discount; every other line is finished by the query.
+    """
+    rules = frozenset(r.id for r in ruleset.rules if is_percentage(r)
+                      or any(v.minimum is not None for v in r.versions))
+    pairs = frozenset((o.customer_id, o.rule) for o in ruleset.overrides
+                      if any(isinstance(v, Discount) or v.minimum is not None
+                             for v in o.versions))
+    return rules, pairs
 
 
 def _minimum(timeline: RuleTimeline, parts: Sequence[Part], last_key: tuple[int, int | None],

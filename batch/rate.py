@@ -18,21 +18,27 @@ starts or ends. See docs/batch.md.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from decimal import Decimal
+from itertools import groupby, product
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import msgspec
+import pyarrow as pa
 
-from batch.finish import Finisher, RatedLine
-from batch.plan import Plan, build_plan
-from engine.rules.pricing import PricingRule
+from batch.finish import Finisher, RatedLine, needs_python
+from batch.plan import Plan, build_plan, is_percentage
+from engine.lines import describe_line
+from engine.rating import LineKey, RuleTimeline
+from engine.rules.pricing import Discount, Override, Percentage, PricingRule, UseCatalogue
 from engine.rules.ruleset import Ruleset
 from engine.timeline import BillingPeriod, local_midnight
 
-__all__ = ["Unrated", "rate_period"]
+__all__ = ["COLUMNS", "Rating", "Unrated", "rate_period"]
 
 _QTY = "DECIMAL(38, 9)"
 _AMOUNT = "DECIMAL(38, 18)"
@@ -45,20 +51,6 @@ class Unrated(msgspec.Struct, frozen=True, kw_only=True):
     code: str
     records: int
     message: str
-
-
-def rate_period(ruleset: Ruleset, period: BillingPeriod, files: list[Path],
-                progress: Callable[[str, int, int], None] | None = None,
-                threads: int | None = None
-                ) -> tuple[Iterator[RatedLine], list[Unrated]]:
-    """Rated lines of every customer of ``files`` (customer order), and what was not rated."""
-    plan = build_plan(ruleset, period)
-    connection = duckdb.connect(config={"threads": threads} if threads else {})
-    connection.execute("SET TimeZone = 'UTC'")
-    _load_plan(connection, plan)
-    _scan(connection, plan, files, progress)
-    unrated = _route(connection, ruleset, plan)
-    return _finish(connection, ruleset, plan, progress), unrated
 
 
 def _literal(instant: datetime) -> str:
@@ -82,7 +74,7 @@ def _load_plan(connection: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                         ("prices", plan.prices)):
         if rows:
             marks = ", ".join("?" * len(rows[0]))
-            connection.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)  # noqa: S608
+            connection.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
     attributes = "".join(f", {_attribute(i)} VARCHAR" for i in range(len(plan.where_keys)))
     connection.execute(f"CREATE TEMP TABLE agg (customer_id VARCHAR, metric VARCHAR"
                        f"{attributes}, bucket INTEGER, q {_QTY}, n BIGINT)")
@@ -109,7 +101,7 @@ def _scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
             SELECT customer_id, metric{attributes}, {_bucket_sql(plan)} AS bucket,
                    SUM(quantity)::{_QTY}, COUNT(*)
             FROM read_parquet(?) GROUP BY ALL
-        """, [*paths, str(path)])  # noqa: S608 - names and instants from the plan
+        """, [*paths, str(path)])
     if progress is not None:
         progress("scan", len(files), len(files))
 
@@ -119,7 +111,7 @@ def _route(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
     """Fill ``routes`` (metric, attributes, bucket → rule) and say what no rule takes."""
     width = len(plan.where_keys)
     columns = "".join(f", {_attribute(i)}" for i in range(width))
-    keys = connection.execute(f"SELECT metric{columns}, bucket, SUM(n) FROM agg "  # noqa: S608
+    keys = connection.execute(f"SELECT metric{columns}, bucket, SUM(n) FROM agg "
                               "GROUP BY ALL").fetchall()
     by_metric: dict[str, list[PricingRule]] = {}
     for rule in ruleset.rules:
@@ -140,7 +132,7 @@ def _route(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
                        "bucket INTEGER, rule_id VARCHAR)")
     if routes:
         marks = ", ".join("?" * (width + 3))
-        connection.executemany(f"INSERT INTO routes VALUES ({marks})", routes)  # noqa: S608
+        connection.executemany(f"INSERT INTO routes VALUES ({marks})", routes)
     return [Unrated(metric=m, code=c, records=n, message=text)
             for (m, c), (n, text) in sorted(unrated.items())]
 
@@ -238,34 +230,221 @@ def _pieces_sql(width: int) -> str:
         UNION ALL
         SELECT {head}, '_last', NULL, 0, 0, 0 FROM sl WHERE last
     )
-    SELECT customer_id, rule_id, vi, poi, doi, bucket, component, tier,
-           price::{_QTY}, quantity::{_QTY}, amount::{_AMOUNT}
-    FROM pieces ORDER BY customer_id, rule_id, bucket
-    """  # noqa: S608 - names from the plan, no user text
+    SELECT p.customer_id, p.rule_id, vi, poi, doi, bucket, component, tier,
+           price::{_QTY} AS price, quantity::{_QTY} AS quantity, amount::{_AMOUNT} AS amount,
+           i.python OR c.rule_id IS NOT NULL AS python, i.referenced
+    FROM pieces p JOIN rule_info i ON i.rule_id = p.rule_id
+    LEFT JOIN python_pairs c ON c.customer_id = p.customer_id AND c.rule_id = p.rule_id
+    """
 
 
-def _finish(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset, plan: Plan,
-            progress: Callable[[str, int, int], None] | None) -> Iterator[RatedLine]:
-    finisher = Finisher(ruleset, plan)
-    customers = connection.execute(
-        "SELECT COUNT(DISTINCT customer_id) FROM agg").fetchone()
-    total = int(customers[0]) if customers else 0
-    result = connection.execute(_pieces_sql(len(plan.where_keys)))
-    done = 0
-    current: str | None = None
-    rows: list[tuple[Any, ...]] = []
-    while batch := result.fetchmany(8192):
-        for customer_id, *row in batch:
-            if customer_id != current:
-                if current is not None:
-                    yield from finisher.lines(current, rows)
-                    done += 1
-                    if progress is not None and done % 1000 == 0:
-                        progress("rate", done, total)
-                current, rows = customer_id, []
-            rows.append(tuple(row))
-    if current is not None:
-        yield from finisher.lines(current, rows)
+class Rating:
+    """One run: the period rated into the connection's ``lines`` table, ready to read."""
+
+    def __init__(self, ruleset: Ruleset, period: BillingPeriod, files: list[Path],
+                 progress: Callable[[str, int, int], None] | None = None,
+                 threads: int | None = None) -> None:
+        self.ruleset = ruleset
+        plan = build_plan(ruleset, period)
+        self.connection = duckdb.connect(config={"threads": threads} if threads else {})
+        self.connection.execute("SET TimeZone = 'UTC'")
+        _load_plan(self.connection, plan)
+        _load_lines_plan(self.connection, ruleset)
+        _scan(self.connection, plan, files, progress)
+        self.unrated = _route(self.connection, ruleset, plan)
+        self.connection.execute("CREATE TEMP TABLE pieces AS "
+                                + _pieces_sql(len(plan.where_keys)))
+        _query_lines(self.connection, ruleset)
+        _python_lines(self.connection, Finisher(ruleset, plan), progress)
+
+    def lines(self) -> Iterator[RatedLine]:
+        """Every line, customer by customer, in the engine's order."""
+        cursor = self.connection.execute(f"SELECT {', '.join(COLUMNS)} FROM ({_ORDERED})")
+        while batch := cursor.fetchmany(8192):
+            for row in batch:
+                yield RatedLine(**dict(zip(COLUMNS, row, strict=True)))
+
+    def write(self, target: Path) -> None:
+        """Write every line to ``target`` (Parquet, CSV or JSON Lines by extension)."""
+        suffix = target.suffix.lower()
+        temporary = target.with_name(f".{target.name}.tmp")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if suffix == ".parquet":
+            exprs = {"quantity": f"quantity::{_QTY}", "unit_price": f"unit_price::{_QTY}",
+                     "amount": "amount::DECIMAL(38, 2)"}
+            options = "FORMAT parquet, COMPRESSION zstd"
+        else:
+            exprs = {"quantity": _trimmed("quantity"), "unit_price": _trimmed("unit_price"),
+                     "amount": "CAST(amount::DECIMAL(38, 2) AS VARCHAR)"}
+            options = "FORMAT csv, HEADER" if suffix == ".csv" else "FORMAT json"
+        columns = ", ".join(f"{exprs.get(c, c)} AS {c}" for c in COLUMNS)
+        select = f"SELECT {columns} FROM ({_ORDERED})"
+        self.connection.execute(f"COPY ({select}) TO '{_quoted(temporary)}' ({options})")
+        os.replace(temporary, target)
+
+    def totals(self) -> tuple[int, int, Decimal]:
+        """Lines, customers and net total."""
+        row = self.connection.execute("SELECT COUNT(*), COUNT(DISTINCT customer_id), "
+                                      "COALESCE(SUM(amount), 0) FROM lines").fetchone()
+        assert row is not None  # an aggregate always returns a row
+        return int(row[0]), int(row[1]), Decimal(row[2])
+
+    def close(self) -> None:
+        """Release the connection."""
+        self.connection.close()
+
+
+def rate_period(ruleset: Ruleset, period: BillingPeriod, files: list[Path],
+                progress: Callable[[str, int, int], None] | None = None,
+                threads: int | None = None
+                ) -> tuple[Iterator[RatedLine], list[Unrated]]:
+    """Rated lines of every customer of ``files`` (customer order), and what was not rated."""
+    rating = Rating(ruleset, period, files, progress, threads)
+
+    def lines() -> Iterator[RatedLine]:
+        yield from rating.lines()
+        rating.close()
+
+    return lines(), rating.unrated
+
+
+COLUMNS = ("customer_id", "rule_id", "version", "override_id", "component", "tier", "label",
+           "quantity", "unit", "unit_price", "amount", "vat_rate", "path", "line", "commit")
+_SORT = ("position", "s_minimum", "s_version", "s_override", "s_component", "s_tier",
+         "s_first")
+_ORDERED = f"SELECT * FROM lines ORDER BY customer_id, {', '.join(_SORT)}"
+_COMPONENTS = ("included", "fee", "flat_fee", "units", "package", "percentage", "discount",
+               "minimum")
+
+
+def _trimmed(column: str) -> str:
+    text = f"CAST({column} AS VARCHAR)"
+    return (f"CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') "
+            f"ELSE {text} END")
+
+
+def _quoted(path: Path) -> str:
+    return str(path).replace("'", "''")
+
+
+def _load_lines_plan(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> None:
+    """Which rules Python finishes, and the label, unit and provenance of every line key."""
+    python_rules, python_pairs = needs_python(ruleset)
+    referenced = {ref for rule in ruleset.rules for v in rule.versions
+                  if isinstance(v, Percentage) for ref in v.of}
+    connection.execute("""
+        CREATE TEMP TABLE rule_info (rule_id VARCHAR, position INTEGER, python BOOLEAN,
+                                     referenced BOOLEAN);
+        CREATE TEMP TABLE python_pairs (customer_id VARCHAR, rule_id VARCHAR);
+        CREATE TEMP TABLE overrides_of (customer_id VARCHAR, rule_id VARCHAR,
+                                        override_id VARCHAR);
+        CREATE TEMP TABLE descriptions (rule_id VARCHAR, vi INTEGER, oi INTEGER,
+            override_id VARCHAR, component VARCHAR, tier INTEGER, version VARCHAR,
+            label VARCHAR, unit VARCHAR, vat_rate VARCHAR, path VARCHAR, line INTEGER,
+            s_component INTEGER);
+    """)
+    connection.executemany("INSERT INTO rule_info VALUES (?, ?, ?, ?)", [
+        (r.id, i, r.id in python_rules, r.id in referenced)
+        for i, r in enumerate(ruleset.rules)])
+    if python_pairs:
+        connection.executemany("INSERT INTO python_pairs VALUES (?, ?)", sorted(python_pairs))
+    if ruleset.overrides:
+        connection.executemany("INSERT INTO overrides_of VALUES (?, ?, ?)", [
+            (o.customer_id, o.rule, o.id) for o in ruleset.overrides])
+    rows = list(_descriptions(ruleset))
+    if rows:
+        connection.executemany(f"INSERT INTO descriptions VALUES ({', '.join('?' * 13)})",
+                               rows)
+
+
+def _descriptions(ruleset: Ruleset) -> Iterator[tuple[Any, ...]]:
+    overrides: dict[str, list[Override | None]] = {r.id: [None] for r in ruleset.rules}
+    for contract in ruleset.overrides:
+        overrides[contract.rule].append(contract)
+    for rule in ruleset.rules:
+        if isinstance(rule.versions[0], Percentage):
+            continue
+        for override in overrides[rule.id]:
+            timeline = RuleTimeline(rule, override, ruleset.zone)
+            prices = ([None] if override is None else
+                      [i for i, v in enumerate(override.versions)
+                       if not isinstance(v, Discount | UseCatalogue)])
+            depth = max(len(getattr(v, "tiers", ())) for v in
+                        (*rule.versions, *(override.versions if override else ())))
+            for vi, oi, component, tier in product(
+                    range(len(rule.versions)), prices, _COMPONENTS[:5],
+                    [None, *range(1, depth + 1)]):
+                key = LineKey(rule_id=rule.id, version_index=vi, override_index=oi,
+                              component=component, tier=tier, unit_price=Decimal(0))
+                label, unit, source = describe_line(key, timeline, ruleset.commit)
+                yield (rule.id, vi, -1 if oi is None else oi,
+                       "" if oi is None or override is None else override.id, component,
+                       -1 if tier is None else tier, source.version, label, unit,
+                       rule.vat_rate, source.path, source.line, _COMPONENTS.index(component))
+
+
+def _query_lines(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> None:
+    """The lines the query finishes: summed over buckets, rounded once, described."""
+    connection.execute(f"""
+        CREATE TEMP TABLE lines AS
+        WITH summed AS (
+            SELECT customer_id, rule_id, vi, poi, component, tier, price,
+                   SUM(quantity)::{_QTY} AS quantity, round(SUM(amount), 2) AS amount,
+                   MIN(bucket) AS s_first
+            FROM pieces WHERE NOT python AND component <> '_last' GROUP BY ALL
+        )
+        SELECT s.customer_id, s.rule_id, d.version,
+               CASE WHEN d.override_id = '' THEN NULL ELSE d.override_id END AS override_id,
+               s.component, s.tier, d.label, s.quantity::DECIMAL(38, 18) AS quantity, d.unit,
+               s.price::DECIMAL(38, 18) AS unit_price, s.amount::DECIMAL(38, 18) AS amount,
+               d.vat_rate, d.path, d.line, ? AS commit, i.position, false AS s_minimum,
+               d.version AS s_version, d.override_id AS s_override, d.s_component,
+               COALESCE(s.tier, 0) AS s_tier, s.s_first
+        FROM summed s
+        JOIN rule_info i ON i.rule_id = s.rule_id
+        LEFT JOIN overrides_of o ON o.customer_id = s.customer_id AND o.rule_id = s.rule_id
+        JOIN descriptions d ON d.rule_id = s.rule_id AND d.vi = s.vi
+             AND d.oi = COALESCE(s.poi, -1)
+             AND d.override_id = CASE WHEN s.poi IS NULL THEN '' ELSE o.override_id END
+             AND d.component = s.component AND d.tier = COALESCE(s.tier, -1)
+    """, [ruleset.commit])
+
+
+def _python_lines(connection: duckdb.DuckDBPyConnection, finisher: Finisher,
+                  progress: Callable[[str, int, int], None] | None) -> None:
+    """Finish, customer by customer, the lines the query leaves to Python; add them."""
+    rows = connection.execute(
+        "SELECT customer_id, rule_id, vi, poi, doi, bucket, component, tier, price, quantity, "
+        "amount FROM pieces WHERE python ORDER BY customer_id, rule_id, bucket").fetchall()
+    sums = connection.execute(
+        "SELECT customer_id, rule_id, bucket, SUM(amount), bool_or(amount <> 0) FROM pieces "
+        "WHERE NOT python AND referenced AND component <> '_last' GROUP BY ALL "
+        "ORDER BY customer_id, rule_id, bucket").fetchall() if any(
+            is_percentage(r) for r in finisher.ruleset.rules) else []
+    by_rows = {c: [r[1:] for r in g] for c, g in groupby(rows, key=lambda r: r[0])}
+    by_sums = {c: [r[1:] for r in g] for c, g in groupby(sums, key=lambda r: r[0])}
+    customers = sorted(by_rows.keys() | by_sums.keys())
+    found: list[tuple[Any, ...]] = []
+    positions = {rule.id: i for i, rule in enumerate(finisher.ruleset.rules)}
+    for done, customer in enumerate(customers):
+        if progress is not None and done % 1000 == 0:
+            progress("finish", done, len(customers))
+        for seq, line in enumerate(finisher.lines(customer, by_rows.get(customer, ()),
+                                                  by_sums.get(customer, ()))):
+            found.append((*(getattr(line, c) for c in COLUMNS), positions[line.rule_id],
+                          False, "", "", 0, 0, seq))
     if progress is not None:
-        progress("rate", total, total)
-    connection.close()
+        progress("finish", len(customers), len(customers))
+    if found:
+        table = pa.table(dict(zip((*COLUMNS, *_SORT), zip(*found, strict=True), strict=True)),
+                         schema=_python_schema())
+        connection.register("python_lines", table)
+        connection.execute("INSERT INTO lines BY NAME SELECT * FROM python_lines")
+
+
+def _python_schema() -> pa.Schema:
+    exact = pa.decimal128(38, 18)
+    types = {"tier": pa.int32(), "line": pa.int32(), "quantity": exact, "unit_price": exact,
+             "amount": exact, "position": pa.int32(), "s_minimum": pa.bool_(),
+             "s_component": pa.int32(), "s_tier": pa.int32(), "s_first": pa.int32()}
+    return pa.schema([(name, types.get(name, pa.string())) for name in (*COLUMNS, *_SORT)])

@@ -19,8 +19,7 @@ from rich.progress import (
 from bareme.errors import UserError
 from bareme.settings import Settings
 from batch.finish import RatedLine
-from batch.output import FORMATS, LineTotals, write_lines
-from batch.rate import rate_period
+from batch.rate import Rating
 from batch.store import UsageStore
 from engine.money import format_amount, format_decimal
 from engine.store.access import RuleAccess
@@ -39,8 +38,8 @@ __all__ = ["COMMANDS"]
 def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
          threads: int | None) -> None:
     """Rate all stored usage of a period, one line per rule, version, component and tier."""
-    if out is not None and out.suffix.lower() not in FORMATS:
-        raise UserError(f"--out must end in {', '.join(FORMATS)}; got {out.name!r}")
+    if out is not None and out.suffix.lower() not in (".parquet", ".csv", ".jsonl", ".ndjson"):
+        raise UserError(f"--out must end in .parquet, .csv, .jsonl or .ndjson; got {out.name!r}")
     ruleset = RuleAccess(str(settings.repo)).ruleset(rev)
     month = parse_period(period, ruleset.zone)
     files = UsageStore(settings.data_dir).files("usage", month.label)
@@ -48,7 +47,6 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
         raise UserError(f"no stored usage for {month.label} in {settings.data_dir}; "
                         "ingest some with `bareme usage ingest FILE`")
     console = Console(stderr=True)
-    totals = LineTotals()
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
@@ -58,20 +56,24 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        lines, unrated = rate_period(ruleset, month, files, progress, threads)
-        watched = totals.watch(lines)
+        rating = Rating(ruleset, month, files, progress, threads)
+    try:
         if out is not None:
-            write_lines(watched, out)
+            rating.write(out)
         else:
-            _summary(watched)
-    console.print(f"{month.label}: {totals.lines} lines, {len(totals.customers)} customers, "
-                  f"net {format_amount(totals.net)} {ruleset.manifest.currency}, rules "
+            _summary(rating.lines())
+        count, customers, net = rating.totals()
+    finally:
+        rating.close()
+    console.print(f"{month.label}: {count} lines, {customers} customers, "
+                  f"net {format_amount(net)} {ruleset.manifest.currency}, rules "
                   f"{ruleset.commit[:12]}" + (f" → {out}" if out else ""))
-    for item in unrated:
+    for item in rating.unrated:
         console.print(f"not rated: {item.records} record(s) of {item.metric!r}: {item.code}: "
                       f"{item.message}")
-    if unrated:
-        raise UserError(f"{sum(u.records for u in unrated)} stored record(s) were not rated")
+    if rating.unrated:
+        raise UserError(f"{sum(u.records for u in rating.unrated)} stored record(s) were not "
+                        "rated")
 
 
 def _summary(lines: Iterable[RatedLine]) -> None:
