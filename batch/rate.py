@@ -72,12 +72,21 @@ def _load_plan(connection: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """)
     for table, rows in (("models", plan.models), ("tiers", plan.tiers),
                         ("prices", plan.prices)):
-        if rows:
-            marks = ", ".join("?" * len(rows[0]))
-            connection.executemany(f"INSERT INTO {table} VALUES ({marks})", rows)
+        _fill(connection, table, rows)
     attributes = "".join(f", {_attribute(i)} VARCHAR" for i in range(len(plan.where_keys)))
     connection.execute(f"CREATE TEMP TABLE agg (customer_id VARCHAR, metric VARCHAR"
                        f"{attributes}, bucket INTEGER, q {_QTY}, n BIGINT)")
+
+
+def _fill(connection: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
+    """Insert ``rows`` into ``table`` through Arrow (row-by-row inserts are slow)."""
+    if not rows:
+        return
+    names = [d[0] for d in connection.execute(f"SELECT * FROM {table} LIMIT 0").description]
+    columns = [pa.array(list(column)) for column in zip(*rows, strict=True)]
+    connection.register("_rows", pa.table(columns, names=names))
+    connection.execute(f"INSERT INTO {table} SELECT * FROM _rows")
+    connection.unregister("_rows")
 
 
 def _bucket_sql(plan: Plan) -> str:
@@ -130,9 +139,7 @@ def _route(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
     attributes_ddl = "".join(f", {_attribute(i)} VARCHAR" for i in range(width))
     connection.execute(f"CREATE TEMP TABLE routes (metric VARCHAR{attributes_ddl}, "
                        "bucket INTEGER, rule_id VARCHAR)")
-    if routes:
-        marks = ", ".join("?" * (width + 3))
-        connection.executemany(f"INSERT INTO routes VALUES ({marks})", routes)
+    _fill(connection, "routes", routes)
     return [Unrated(metric=m, code=c, records=n, message=text)
             for (m, c), (n, text) in sorted(unrated.items())]
 
@@ -158,11 +165,13 @@ def _choose(ruleset: Ruleset, plan: Plan, by_metric: dict[str, list[PricingRule]
     return None, "usage.out_of_force", f"no rule rates metric {metric!r} at these instants"
 
 
-def _pieces_sql(width: int) -> str:
+def _pieces_sql(width: int) -> list[str]:
+    """Statements that leave every priced piece of every segment in ``pieces``."""
     join = " AND ".join(["a.metric = r.metric", "a.bucket = r.bucket"] + [
         f"a.{_attribute(i)} IS NOT DISTINCT FROM r.{_attribute(i)}" for i in range(width)])
     head = "customer_id, rule_id, vi, poi, doi, bucket"
-    return f"""
+    segments = f"""
+    CREATE TEMP TABLE sl AS
     WITH seg AS (
         SELECT a.customer_id, r.rule_id, a.bucket, SUM(a.q)::{_QTY} AS q
         FROM agg a JOIN routes r ON {join} GROUP BY ALL
@@ -172,37 +181,44 @@ def _pieces_sql(width: int) -> str:
                CASE WHEN o.rule_id IS NULL THEN NULL ELSE o.doi END AS doi,
                COALESCE(o.model_id, d.model_id) AS model_id
         FROM seg s
-        JOIN prices d ON d.customer_id IS NULL AND d.rule_id = s.rule_id
-                         AND d.bucket = s.bucket
-        LEFT JOIN prices o ON o.customer_id = s.customer_id AND o.rule_id = s.rule_id
-                              AND o.bucket = s.bucket
+        JOIN (SELECT * FROM prices WHERE customer_id IS NULL) d
+             ON d.rule_id = s.rule_id AND d.bucket = s.bucket
+        LEFT JOIN (SELECT * FROM prices WHERE customer_id IS NOT NULL) o
+             ON o.customer_id = s.customer_id AND o.rule_id = s.rule_id
+                AND o.bucket = s.bucket
     ), cumulated AS (
         SELECT p.*, m.tag, m.included, m.unit_price, m.size, m.package_price, m.fee,
-               SUM(q) OVER (PARTITION BY customer_id, rule_id ORDER BY bucket
-                            ROWS UNBOUNDED PRECEDING) AS after,
-               SUM(q) OVER (PARTITION BY customer_id, rule_id) AS raw_total,
-               bucket = MIN(bucket) OVER (PARTITION BY customer_id, rule_id) AS first,
-               bucket = MAX(bucket) OVER (PARTITION BY customer_id, rule_id) AS last
+               SUM(q) OVER w AS after, SUM(q) OVER whole AS raw_total,
+               bucket = MIN(bucket) OVER whole AS first,
+               bucket = MAX(bucket) OVER whole AS last
         FROM priced p JOIN models m USING (model_id)
-    ), sl AS (
-        SELECT *, greatest(after - q - included, 0)::{_QTY} AS lo,
-               greatest(after - included, 0)::{_QTY} AS hi,
-               greatest(raw_total - included, 0)::{_QTY} AS total
-        FROM cumulated
-    ), banded AS (
-        SELECT sl.*, t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor, t.ceiling,
-               greatest(lo, t.floor) AS low,
-               CASE WHEN t.ceiling IS NULL THEN hi ELSE least(hi, t.ceiling) END AS high
-        FROM sl JOIN tiers t USING (model_id)
-        WHERE sl.tag = 'graduated'
-           OR (sl.tag = 'volume' AND (t.tier = 1 OR total > t.floor)
-               AND (t.ceiling IS NULL OR total <= t.ceiling))
-    ), packed AS (
-        SELECT *, (CAST(hi * 1000000000 AS HUGEINT) + CAST(size * 1000000000 AS HUGEINT) - 1)
-                  // CAST(size * 1000000000 AS HUGEINT)
-                  - (CAST(lo * 1000000000 AS HUGEINT) + CAST(size * 1000000000 AS HUGEINT) - 1)
-                  // CAST(size * 1000000000 AS HUGEINT) AS opened
-        FROM sl WHERE tag = 'package'
+        WINDOW w AS (PARTITION BY customer_id, rule_id ORDER BY bucket
+                     ROWS UNBOUNDED PRECEDING),
+               whole AS (PARTITION BY customer_id, rule_id)
+    )
+    SELECT *, greatest(after - q - included, 0)::{_QTY} AS lo,
+           greatest(after - included, 0)::{_QTY} AS hi,
+           greatest(raw_total - included, 0)::{_QTY} AS total
+    FROM cumulated
+    """
+    banded = """
+    CREATE TEMP TABLE banded AS
+    SELECT sl.*, t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor, t.ceiling,
+           greatest(lo, t.floor) AS low,
+           CASE WHEN t.ceiling IS NULL THEN hi ELSE least(hi, t.ceiling) END AS high
+    FROM sl JOIN tiers t USING (model_id)
+    WHERE sl.tag = 'graduated'
+       OR (sl.tag = 'volume' AND (t.tier = 1 OR total > t.floor)
+           AND (t.ceiling IS NULL OR total <= t.ceiling))
+    """
+    scaled = "CAST({} * 1000000000 AS HUGEINT)"
+    ceil = "({0} + {1} - 1) // {1}"
+    opened = (f"{ceil.format(scaled.format('hi'), scaled.format('size'))} - "
+              f"{ceil.format(scaled.format('lo'), scaled.format('size'))}")
+    pieces = f"""
+    CREATE TEMP TABLE pieces AS
+    WITH packed AS (
+        SELECT *, {opened} AS opened FROM sl WHERE tag = 'package'
     ), pieces AS (
         SELECT {head}, 'included' AS component, NULL::INTEGER AS tier,
                0::{_QTY} AS price, (q - (hi - lo))::{_QTY} AS quantity, 0::{_AMOUNT} AS amount
@@ -236,6 +252,7 @@ def _pieces_sql(width: int) -> str:
     FROM pieces p JOIN rule_info i ON i.rule_id = p.rule_id
     LEFT JOIN python_pairs c ON c.customer_id = p.customer_id AND c.rule_id = p.rule_id
     """
+    return [segments, banded, pieces]
 
 
 class Rating:
@@ -252,8 +269,8 @@ class Rating:
         _load_lines_plan(self.connection, ruleset)
         _scan(self.connection, plan, files, progress)
         self.unrated = _route(self.connection, ruleset, plan)
-        self.connection.execute("CREATE TEMP TABLE pieces AS "
-                                + _pieces_sql(len(plan.where_keys)))
+        for statement in _pieces_sql(len(plan.where_keys)):
+            self.connection.execute(statement)
         _query_lines(self.connection, ruleset)
         _python_lines(self.connection, Finisher(ruleset, plan), progress)
 
@@ -343,18 +360,11 @@ def _load_lines_plan(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset) ->
             label VARCHAR, unit VARCHAR, vat_rate VARCHAR, path VARCHAR, line INTEGER,
             s_component INTEGER);
     """)
-    connection.executemany("INSERT INTO rule_info VALUES (?, ?, ?, ?)", [
-        (r.id, i, r.id in python_rules, r.id in referenced)
-        for i, r in enumerate(ruleset.rules)])
-    if python_pairs:
-        connection.executemany("INSERT INTO python_pairs VALUES (?, ?)", sorted(python_pairs))
-    if ruleset.overrides:
-        connection.executemany("INSERT INTO overrides_of VALUES (?, ?, ?)", [
-            (o.customer_id, o.rule, o.id) for o in ruleset.overrides])
-    rows = list(_descriptions(ruleset))
-    if rows:
-        connection.executemany(f"INSERT INTO descriptions VALUES ({', '.join('?' * 13)})",
-                               rows)
+    _fill(connection, "rule_info", [(r.id, i, r.id in python_rules, r.id in referenced)
+                                    for i, r in enumerate(ruleset.rules)])
+    _fill(connection, "python_pairs", sorted(python_pairs))
+    _fill(connection, "overrides_of", [(o.customer_id, o.rule, o.id) for o in ruleset.overrides])
+    _fill(connection, "descriptions", list(_descriptions(ruleset)))
 
 
 def _descriptions(ruleset: Ruleset) -> Iterator[tuple[Any, ...]]:
