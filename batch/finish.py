@@ -63,6 +63,7 @@ class Finisher:
         self.overrides: dict[tuple[str, str], Override] = {
             (o.customer_id, o.rule): o for o in ruleset.overrides}
         self.order = _dependency_order(ruleset.rules)
+        self.percentages = frozenset(r.id for r in ruleset.rules if is_percentage(r))
         self._plain = {r.id: RuleTimeline(r, None, ruleset.zone) for r in ruleset.rules}
 
     def timeline(self, customer_id: str, rule: PricingRule) -> RuleTimeline:
@@ -101,14 +102,13 @@ class Finisher:
             if base:
                 parts[rule_id].append(self._discount(customer_id, rule_id, vi, doi, bucket, base))
         for rule in self.order:
-            timeline = self.timeline(customer_id, rule)
-            if is_percentage(rule):
-                self._percentage(rule, timeline, parts)
+            if rule.id in self.percentages:
+                self._percentage(rule, self.timeline(customer_id, rule), parts)
                 emit.add(rule.id)
             elif rule.id in last:
                 vi, oi, bucket = last[rule.id]
                 mine = parts.setdefault(rule.id, [])
-                mine.extend(_minimum(timeline, mine, (vi, oi), bucket))
+                mine.extend(_minimum(self.timeline(customer_id, rule), mine, (vi, oi), bucket))
         result: list[RatedLine] = []
         for rule in self.ruleset.rules:
             if rule.id in parts and rule.id in emit:

@@ -169,7 +169,7 @@ def _pieces_sql(width: int) -> list[str]:
     """Statements that leave every priced piece of every segment in ``pieces``."""
     join = " AND ".join(["a.metric = r.metric", "a.bucket = r.bucket"] + [
         f"a.{_attribute(i)} IS NOT DISTINCT FROM r.{_attribute(i)}" for i in range(width)])
-    head = "customer_id, rule_id, vi, poi, doi, bucket"
+    head = "customer_id, rule_id, vi, poi, doi, bucket, python, referenced"
     segments = f"""
     CREATE TEMP TABLE sl AS
     WITH seg AS (
@@ -196,10 +196,12 @@ def _pieces_sql(width: int) -> list[str]:
                      ROWS UNBOUNDED PRECEDING),
                whole AS (PARTITION BY customer_id, rule_id)
     )
-    SELECT *, greatest(after - q - included, 0)::{_QTY} AS lo,
+    SELECT c.*, greatest(after - q - included, 0)::{_QTY} AS lo,
            greatest(after - included, 0)::{_QTY} AS hi,
-           greatest(raw_total - included, 0)::{_QTY} AS total
-    FROM cumulated
+           greatest(raw_total - included, 0)::{_QTY} AS total,
+           i.python OR x.rule_id IS NOT NULL AS python, i.referenced
+    FROM cumulated c JOIN rule_info i ON i.rule_id = c.rule_id
+    LEFT JOIN python_pairs x ON x.customer_id = c.customer_id AND x.rule_id = c.rule_id
     """
     banded = """
     CREATE TEMP TABLE banded AS
@@ -244,13 +246,12 @@ def _pieces_sql(width: int) -> list[str]:
         UNION ALL
         SELECT {head}, 'fee', NULL, fee, 1, fee FROM sl WHERE tag = 'flat' AND first
         UNION ALL
-        SELECT {head}, '_last', NULL, 0, 0, 0 FROM sl WHERE last
+        SELECT {head}, '_last', NULL, 0, 0, 0 FROM sl WHERE last AND python
     )
-    SELECT p.customer_id, p.rule_id, vi, poi, doi, bucket, component, tier,
+    SELECT customer_id, rule_id, vi, poi, doi, bucket, component, tier,
            price::{_QTY} AS price, quantity::{_QTY} AS quantity, amount::{_AMOUNT} AS amount,
-           i.python OR c.rule_id IS NOT NULL AS python, i.referenced
-    FROM pieces p JOIN rule_info i ON i.rule_id = p.rule_id
-    LEFT JOIN python_pairs c ON c.customer_id = p.customer_id AND c.rule_id = p.rule_id
+           python, referenced
+    FROM pieces
     """
     return [segments, banded, pieces]
 
