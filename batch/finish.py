@@ -21,7 +21,7 @@ from engine.rating import PROPORTIONAL, LineKey, RuleTimeline, line_amount
 from engine.rules.pricing import Discount, Override, Percentage, PricingRule
 from engine.rules.ruleset import Ruleset
 
-__all__ = ["Finisher", "RatedLine", "needs_python"]
+__all__ = ["Finisher", "RatedLine", "finished_here", "needs_python"]
 
 Key = tuple[int, int | None, str, int | None, Decimal]
 """(version, override version, component, tier, unit price) of one rule."""
@@ -64,6 +64,7 @@ class Finisher:
             (o.customer_id, o.rule): o for o in ruleset.overrides}
         self.order = _dependency_order(ruleset.rules)
         self.percentages = frozenset(r.id for r in ruleset.rules if is_percentage(r))
+        self.python_rules, self.python_pairs = needs_python(ruleset)
         self._plain = {r.id: RuleTimeline(r, None, ruleset.zone) for r in ruleset.rules}
 
     def timeline(self, customer_id: str, rule: PricingRule) -> RuleTimeline:
@@ -103,8 +104,9 @@ class Finisher:
                 parts[rule_id].append(self._discount(customer_id, rule_id, vi, doi, bucket, base))
         for rule in self.order:
             if rule.id in self.percentages:
-                self._percentage(rule, self.timeline(customer_id, rule), parts)
-                emit.add(rule.id)
+                if finished_here(self.python_rules, self.python_pairs, customer_id, rule.id):
+                    self._percentage(rule, self.timeline(customer_id, rule), parts)
+                    emit.add(rule.id)
             elif rule.id in last:
                 vi, oi, bucket = last[rule.id]
                 mine = parts.setdefault(rule.id, [])
@@ -201,15 +203,29 @@ class Finisher:
 def needs_python(ruleset: Ruleset) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
     """Rules, and (customer, rule) pairs, whose lines are finished here.
 
-    Percentage rules, rules with a minimum in some version, and a customer's rule whose
-    override has a minimum or a discount; every other line is finished by the query.
+    Rules with a minimum in some version; a customer's rule whose override has a minimum
+    or a discount; percentage rules that take another percentage, are taken by one, or
+    take a rule finished here (for every customer, or for that customer). The query
+    finishes every other line, plain percentages included.
     """
-    rules = frozenset(r.id for r in ruleset.rules if is_percentage(r)
-                      or any(v.minimum is not None for v in r.versions))
-    pairs = frozenset((o.customer_id, o.rule) for o in ruleset.overrides
-                      if any(isinstance(v, Discount) or v.minimum is not None
-                             for v in o.versions))
-    return rules, pairs
+    percentages = [r for r in ruleset.rules if is_percentage(r)]
+    refs = {r.id: {ref for v in r.versions if isinstance(v, Percentage) for ref in v.of}
+            for r in percentages}
+    rules = {r.id for r in ruleset.rules
+             if not is_percentage(r) and any(v.minimum is not None for v in r.versions)}
+    taken = set().union(*refs.values()) if refs else set()
+    rules |= {p for p, of in refs.items()
+              if p in taken or of & rules or any(ref in refs for ref in of)}
+    pairs = {(o.customer_id, o.rule) for o in ruleset.overrides
+             if any(isinstance(v, Discount) or v.minimum is not None for v in o.versions)}
+    pairs |= {(c, p) for c, r in list(pairs) for p, of in refs.items() if r in of}
+    return frozenset(rules), frozenset(pairs)
+
+
+def finished_here(rules: frozenset[str], pairs: frozenset[tuple[str, str]], customer_id: str,
+                  rule_id: str) -> bool:
+    """Whether this customer's lines of this rule are finished here."""
+    return rule_id in rules or (customer_id, rule_id) in pairs
 
 
 def _minimum(timeline: RuleTimeline, parts: Sequence[Part], last_key: tuple[int, int | None],

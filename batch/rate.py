@@ -273,6 +273,7 @@ class Rating:
         for statement in _pieces_sql(len(plan.where_keys)):
             self.connection.execute(statement)
         _query_lines(self.connection, ruleset)
+        _query_percentages(self.connection, ruleset, plan)
         _python_lines(self.connection, Finisher(ruleset, plan), progress)
 
     def lines(self) -> Iterator[RatedLine]:
@@ -374,6 +375,7 @@ def _descriptions(ruleset: Ruleset) -> Iterator[tuple[Any, ...]]:
         overrides[contract.rule].append(contract)
     for rule in ruleset.rules:
         if isinstance(rule.versions[0], Percentage):
+            yield from _percentage_descriptions(rule, ruleset)
             continue
         for override in overrides[rule.id]:
             timeline = RuleTimeline(rule, override, ruleset.zone)
@@ -392,6 +394,88 @@ def _descriptions(ruleset: Ruleset) -> Iterator[tuple[Any, ...]]:
                        "" if oi is None or override is None else override.id, component,
                        -1 if tier is None else tier, source.version, label, unit,
                        rule.vat_rate, source.path, source.line, _COMPONENTS.index(component))
+
+
+def _percentage_descriptions(rule: PricingRule, ruleset: Ruleset) -> Iterator[tuple[Any, ...]]:
+    timeline = RuleTimeline(rule, None, ruleset.zone)
+    for vi, component in product(range(len(rule.versions)), ("percentage", "minimum")):
+        key = LineKey(rule_id=rule.id, version_index=vi, override_index=None,
+                      component=component, tier=None, unit_price=Decimal(0))
+        label, unit, source = describe_line(key, timeline, ruleset.commit)
+        yield (rule.id, vi, -1, "", component, -1, source.version, label, unit, rule.vat_rate,
+               source.path, source.line, _COMPONENTS.index(component))
+
+
+def _percentage_plan(ruleset: Ruleset, plan: Plan) -> list[tuple[Any, ...]]:
+    """(rule, bucket, version, rate, referenced rule, minimum) of the query's percentages."""
+    python_rules, _ = needs_python(ruleset)
+    rows = []
+    for rule in ruleset.rules:
+        if not is_percentage(rule) or rule.id in python_rules:
+            continue
+        timeline = RuleTimeline(rule, None, ruleset.zone)
+        for bucket, start in enumerate(plan.starts):
+            vi = timeline.base_at(start)
+            version = rule.versions[vi] if vi is not None else None
+            if isinstance(version, Percentage):
+                rows += [(rule.id, bucket, vi, version.rate, ref, version.minimum)
+                         for ref in version.of]
+    return rows
+
+
+def _query_percentages(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
+                       plan: Plan) -> None:
+    """Percentage lines (and their minimums) the query finishes, added to ``lines``."""
+    rows = _percentage_plan(ruleset, plan)
+    if not rows:
+        return
+    connection.execute(f"""CREATE TEMP TABLE pct_plan (rule_id VARCHAR, bucket INTEGER,
+        vi INTEGER, rate {_QTY}, ref_rule VARCHAR, minimum {_QTY})""")
+    _fill(connection, "pct_plan", rows)
+    described = """
+        JOIN rule_info i ON i.rule_id = x.rule_id
+        JOIN descriptions d ON d.rule_id = x.rule_id AND d.vi = x.vi AND d.oi = -1
+             AND d.override_id = '' AND d.component = x.component AND d.tier = -1"""
+    columns = """x.customer_id, x.rule_id, d.version, NULL AS override_id, x.component,
+        NULL::INTEGER AS tier, d.label, x.quantity::DECIMAL(38, 18) AS quantity, d.unit,
+        x.price::DECIMAL(38, 18) AS unit_price, x.amount::DECIMAL(38, 18) AS amount,
+        d.vat_rate, d.path, d.line, ? AS commit, i.position,
+        x.component = 'minimum' AS s_minimum, d.version AS s_version, '' AS s_override,
+        d.s_component, 0 AS s_tier, x.s_first"""
+    connection.execute(f"""
+        INSERT INTO lines BY NAME
+        WITH inputs AS (
+            SELECT p.customer_id, c.rule_id, c.vi, c.rate, p.bucket, SUM(p.amount) AS amount,
+                   bool_or(p.amount <> 0) AS nonzero
+            FROM pieces p JOIN pct_plan c ON c.ref_rule = p.rule_id AND c.bucket = p.bucket
+            WHERE NOT p.python AND p.component <> '_last'
+              AND NOT EXISTS (SELECT 1 FROM python_pairs y
+                              WHERE y.customer_id = p.customer_id AND y.rule_id = c.rule_id)
+            GROUP BY ALL
+        ), shares AS (
+            SELECT customer_id, rule_id, vi, rate, round(SUM(amount), 2) AS base,
+                   MIN(bucket) FILTER (WHERE nonzero) AS s_first
+            FROM inputs GROUP BY ALL HAVING bool_or(nonzero)
+        ), billed AS (
+            SELECT customer_id, rule_id, SUM(round(base * rate, 2)) AS billed
+            FROM shares GROUP BY ALL
+        ), last AS (
+            SELECT customer_id, rule_id, arg_max(vi, bucket) AS vi
+            FROM inputs WHERE nonzero GROUP BY ALL
+        ), x AS (
+            SELECT customer_id, rule_id, vi, 'percentage' AS component, base AS quantity,
+                   rate AS price, round(base * rate, 2) AS amount, s_first
+            FROM shares
+            UNION ALL
+            SELECT l.customer_id, l.rule_id, l.vi, 'minimum', 1, m.minimum - b.billed,
+                   m.minimum - b.billed, 0
+            FROM last l JOIN billed b USING (customer_id, rule_id)
+            JOIN (SELECT DISTINCT rule_id, vi, minimum FROM pct_plan) m
+                 ON m.rule_id = l.rule_id AND m.vi = l.vi
+            WHERE m.minimum IS NOT NULL AND b.billed < m.minimum
+        )
+        SELECT {columns} FROM x {described}
+    """, [ruleset.commit])
 
 
 def _query_lines(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> None:
@@ -427,11 +511,15 @@ def _python_lines(connection: duckdb.DuckDBPyConnection, finisher: Finisher,
     rows = connection.execute(
         "SELECT customer_id, rule_id, vi, poi, doi, bucket, component, tier, price, quantity, "
         "amount FROM pieces WHERE python ORDER BY customer_id, rule_id, bucket").fetchall()
+    percentages = [r.id for r in finisher.ruleset.rules if is_percentage(r)]
+    everyone = any(p in finisher.python_rules for p in percentages)
+    some = sorted({c for c, r in finisher.python_pairs if r in percentages})
     sums = connection.execute(
         "SELECT customer_id, rule_id, bucket, SUM(amount), bool_or(amount <> 0) FROM pieces "
-        "WHERE NOT python AND referenced AND component <> '_last' GROUP BY ALL "
-        "ORDER BY customer_id, rule_id, bucket").fetchall() if any(
-            is_percentage(r) for r in finisher.ruleset.rules) else []
+        "WHERE NOT python AND referenced AND component <> '_last' "
+        "AND (? OR list_contains(?, customer_id)) GROUP BY ALL "
+        "ORDER BY customer_id, rule_id, bucket", [everyone, some]).fetchall() if (
+            everyone or some) else []
     by_rows = {c: [r[1:] for r in g] for c, g in groupby(rows, key=lambda r: r[0])}
     by_sums = {c: [r[1:] for r in g] for c, g in groupby(sums, key=lambda r: r[0])}
     customers = sorted(by_rows.keys() | by_sums.keys())
