@@ -85,5 +85,5 @@ def test_prices_that_would_not_fit_exactly_are_refused(tmp_path: Path) -> None:
                 unit_price: "0.0000000001"
     """)
     stored = store_records(tmp_path, [record("1", "2026-10-02T10:00:00Z")])
-    with pytest.raises(DiagnosticsError, match="batch.number_scale"):
+    with pytest.raises(DiagnosticsError, match=r"batch\.number_scale"):
         rate_period(ruleset, parse_period("2026-10", ruleset.zone), [stored])
