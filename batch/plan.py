@@ -44,6 +44,10 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     period: BillingPeriod
     starts: tuple[datetime, ...]
     """First instant of each bucket; bucket ``i`` is ``[starts[i], starts[i + 1])``."""
+    metric_cuts: dict[str, tuple[int, ...]]
+    """Buckets where something changes for a metric's rules. A record of the metric goes
+    to the last of these at or before its instant (0 when none): a coarser bucket, named
+    by the index of its first instant, over which nothing changes for the metric."""
     where_keys: tuple[str, ...]
     """Attributes some rule's ``where`` tests: the query groups by them."""
     models: list[tuple[Any, ...]]
@@ -95,8 +99,45 @@ def build_plan(ruleset: Ruleset, period: BillingPeriod) -> Plan:
         if rule.metric is not None:
             prices.extend(_override_rows(rule, override, starts, ruleset, model_id))
     keys = sorted({key for rule in ruleset.rules for key, _ in rule.where})
-    return Plan(period=period, starts=starts, where_keys=tuple(keys), models=models,
+    return Plan(period=period, starts=starts, metric_cuts=_metric_cuts(ruleset, starts),
+                where_keys=tuple(keys), models=models,
                 tiers=tiers, prices=prices)
+
+
+def _metric_cuts(ruleset: Ruleset, starts: tuple[datetime, ...]
+                 ) -> dict[str, tuple[int, ...]]:
+    """For each metric, the buckets where its rules change.
+
+    A rule changes where one of its versions, its end, an override of it, or a
+    percentage rule taking it (directly or through another percentage) changes.
+    """
+    zone = ruleset.zone
+    index = {start: i for i, start in enumerate(starts)}
+
+    def days(owner: PricingRule | Override) -> set[datetime]:
+        found = {local_midnight(v.effective_from, zone) for v in owner.versions}
+        if isinstance(owner, PricingRule) and owner.until:
+            found.add(local_midnight(owner.until, zone))
+        return found
+
+    changes: dict[str, set[datetime]] = {r.id: days(r) for r in ruleset.rules}
+    for override in ruleset.overrides:
+        changes[override.rule] |= days(override)
+    edges = [(rule.id, ref) for rule in ruleset.rules for version in rule.versions
+             if isinstance(version, Percentage) for ref in version.of]
+    grew = True
+    while grew:  # the loader refused cycles, so this ends
+        grew = False
+        for taker, ref in edges:
+            if not changes[taker] <= changes[ref]:
+                changes[ref] |= changes[taker]
+                grew = True
+    cuts: dict[str, set[int]] = {}
+    for rule in ruleset.rules:
+        if rule.metric is not None:
+            cuts.setdefault(rule.metric, set()).update(
+                index[c] for c in changes[rule.id] if c in index and index[c] > 0)
+    return {metric: tuple(sorted(found)) for metric, found in cuts.items() if found}
 
 
 def _override_rows(rule: PricingRule, override: Override, starts: tuple[datetime, ...],

@@ -90,11 +90,15 @@ def _fill(connection: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[An
 
 
 def _bucket_sql(plan: Plan) -> str:
-    cases = [f"WHEN timestamp < {_literal(plan.period.start)} THEN -1",
-             f"WHEN timestamp >= {_literal(plan.period.end)} THEN -2"]
-    cases += [f"WHEN timestamp >= {_literal(start)} THEN {index}"
-              for index, start in reversed(list(enumerate(plan.starts))) if index]
-    return f"CASE {' '.join(cases)} ELSE 0 END"
+    by_metric = []
+    for metric, cuts in sorted(plan.metric_cuts.items()):
+        steps = " ".join(f"WHEN timestamp >= {_literal(plan.starts[i])} THEN {i}"
+                         for i in reversed(cuts))
+        name = metric.replace("'", "''")
+        by_metric.append(f"WHEN '{name}' THEN CASE {steps} ELSE 0 END")
+    inner = f"CASE metric {' '.join(by_metric)} ELSE 0 END" if by_metric else "0"
+    return (f"CASE WHEN timestamp < {_literal(plan.period.start)} THEN -1 "
+            f"WHEN timestamp >= {_literal(plan.period.end)} THEN -2 ELSE {inner} END")
 
 
 def _scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
