@@ -1,7 +1,8 @@
 """Benchmark of batch rating against the floor of a plain DuckDB aggregation.
 
 Generates N synthetic events (default 10 million, 10,000 customers, 20 metrics, three
-versions per rule inside the month, graduated, volume, package and per-unit prices,
+versions per rule, two of which start inside the month (``--changes``), graduated,
+volume, package and per-unit prices,
 one percentage rule and a few customer contracts) as a stored partition under
 ``bench/out/`` (git-ignored), then, in this process and on the same Parquet, times
 
@@ -10,7 +11,8 @@ one percentage rule and a few customer contracts) as a stored partition under
 
 and prints events/s, the peak memory of the process and the ratio b/a.
 
-    .venv/bin/python bench/rate_bench.py [--events N] [--customers C] [--threads T]
+    .venv/bin/python bench/rate_bench.py [--events N] [--customers C] [--changes 0|1|2]
+                                         [--threads T] [--reuse]
 """
 
 from __future__ import annotations
@@ -32,14 +34,17 @@ PERIOD = "2026-10"
 MODELS = ("per_unit", "graduated", "volume", "package")
 
 
-def rules_yaml(metrics: int) -> str:
-    """Pricing rules of the synthetic catalogue: one per metric, three versions each."""
+def rules_yaml(metrics: int, inside: int) -> str:
+    """Pricing rules of the synthetic catalogue: one per metric, three versions each,
+    ``inside`` of the version changes falling inside the rated month."""
+    days = ("2026-01-01", "2026-05-01", "2026-07-01", "2026-10-11", "2026-10-21")[
+        inside:inside + 3]
     text = "rules:\n"
     for m in range(metrics):
         model = MODELS[m % len(MODELS)]
         text += (f"  - id: bench.r{m}\n    metric: bench.m{m}\n    unit: u\n"
                  f"    label: \"Règle {m}\"\n    versions:\n")
-        for v, day in enumerate(("2026-01-01", "2026-10-11", "2026-10-21")):
+        for v, day in enumerate(days):
             price = f"0.0{(m + v) % 9 + 1}00"
             text += f"      - effective_from: {day}\n        model: {model}\n"
             if model == "per_unit":
@@ -69,13 +74,13 @@ def overrides_yaml() -> str:
             '        rate: "0.10"\n')
 
 
-def make_rules(metrics: int) -> Path:
+def make_rules(metrics: int, inside: int) -> Path:
     """A git repository holding the synthetic ruleset."""
     repo = OUT / "rules"
     shutil.rmtree(repo, ignore_errors=True)
     (repo / "rulesets" / "pricing" / "overrides").mkdir(parents=True)
     (repo / "rulesets" / "ruleset.yaml").write_text("timezone: Europe/Paris\ncurrency: EUR\n")
-    (repo / "rulesets" / "pricing" / "bench.yaml").write_text(rules_yaml(metrics))
+    (repo / "rulesets" / "pricing" / "bench.yaml").write_text(rules_yaml(metrics, inside))
     (repo / "rulesets" / "pricing" / "overrides" / "contracts.yaml").write_text(
         overrides_yaml())
     for args in (["init", "-q", "-b", "main"], ["add", "-A"],
@@ -136,11 +141,13 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=10_000)
     parser.add_argument("--metrics", type=int, default=20)
     parser.add_argument("--threads", type=int)
+    parser.add_argument("--changes", type=int, choices=(0, 1, 2), default=2,
+                        help="Version changes of every rule inside the month (default 2).")
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--reuse", action="store_true", help="Keep the data of a previous run.")
     options = parser.parse_args()
+    make_rules(options.metrics, options.changes)
     if options.generate:
-        make_rules(options.metrics)
         make_usage(options.events, options.customers, options.metrics)
         return
     if not options.reuse:
