@@ -261,12 +261,13 @@ def _pieces_sql(width: int) -> list[str]:
 
 
 class Rating:
-    """One run: the period rated into the connection's ``lines`` table, ready to read."""
+    """One run: the period rated into the connection's ``lines`` view, ready to read."""
 
     def __init__(self, ruleset: Ruleset, period: BillingPeriod, files: list[Path],
                  progress: Callable[[str, int, int], None] | None = None,
                  threads: int | None = None) -> None:
         self.ruleset = ruleset
+        self._totals: tuple[int, int, Decimal] | None = None
         plan = build_plan(ruleset, period)
         self.connection = duckdb.connect(config={"threads": threads} if threads else {})
         self.connection.execute("SET TimeZone = 'UTC'")
@@ -303,12 +304,17 @@ class Rating:
         columns = ", ".join(f"{exprs.get(c, c)} AS {c}" for c in COLUMNS)
         select = f"SELECT {columns} FROM ({_ORDERED})"
         self.connection.execute(f"COPY ({select}) TO '{_quoted(temporary)}' ({options})")
+        if suffix == ".parquet":
+            self._totals = self._count(f"read_parquet('{_quoted(temporary)}')")
         os.replace(temporary, target)
 
     def totals(self) -> tuple[int, int, Decimal]:
         """Lines, customers and net total."""
+        return self._totals or self._count("lines")
+
+    def _count(self, source: str) -> tuple[int, int, Decimal]:
         row = self.connection.execute("SELECT COUNT(*), COUNT(DISTINCT customer_id), "
-                                      "COALESCE(SUM(amount), 0) FROM lines").fetchone()
+                                      f"COALESCE(SUM(amount), 0) FROM {source}").fetchone()
         assert row is not None  # an aggregate always returns a row
         return int(row[0]), int(row[1]), Decimal(row[2])
 
@@ -338,6 +344,10 @@ _SORT = ("position", "s_minimum", "s_version", "s_override", "s_component", "s_t
 _ORDERED = f"SELECT * FROM lines ORDER BY customer_id, {', '.join(_SORT)}"
 _COMPONENTS = ("included", "fee", "flat_fee", "units", "package", "percentage", "discount",
                "minimum")
+
+
+def _commit(ruleset: Ruleset) -> str:
+    return "'" + ruleset.commit.replace("'", "''") + "'"
 
 
 def _trimmed(column: str) -> str:
@@ -432,6 +442,7 @@ def _query_percentages(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
     """Percentage lines (and their minimums) the query finishes, added to ``lines``."""
     rows = _percentage_plan(ruleset, plan)
     if not rows:
+        connection.execute("CREATE TEMP VIEW pct_lines AS SELECT * FROM sql_lines LIMIT 0")
         return
     connection.execute(f"""CREATE TEMP TABLE pct_plan (rule_id VARCHAR, bucket INTEGER,
         vi INTEGER, rate {_QTY}, ref_rule VARCHAR, minimum {_QTY})""")
@@ -440,14 +451,14 @@ def _query_percentages(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
         JOIN rule_info i ON i.rule_id = x.rule_id
         JOIN descriptions d ON d.rule_id = x.rule_id AND d.vi = x.vi AND d.oi = -1
              AND d.override_id = '' AND d.component = x.component AND d.tier = -1"""
-    columns = """x.customer_id, x.rule_id, d.version, NULL AS override_id, x.component,
+    columns = f"""x.customer_id, x.rule_id, d.version, NULL AS override_id, x.component,
         NULL::INTEGER AS tier, d.label, x.quantity::DECIMAL(38, 18) AS quantity, d.unit,
         x.price::DECIMAL(38, 18) AS unit_price, x.amount::DECIMAL(38, 18) AS amount,
-        d.vat_rate, d.path, d.line, ? AS commit, i.position,
+        d.vat_rate, d.path, d.line, {_commit(ruleset)} AS commit, i.position,
         x.component = 'minimum' AS s_minimum, d.version AS s_version, '' AS s_override,
         d.s_component, 0 AS s_tier, x.s_first"""
     connection.execute(f"""
-        INSERT INTO lines BY NAME
+        CREATE TEMP VIEW pct_lines AS
         WITH inputs AS (
             SELECT p.customer_id, c.rule_id, c.vi, c.rate, p.bucket, SUM(p.amount) AS amount,
                    bool_or(p.amount <> 0) AS nonzero
@@ -479,13 +490,13 @@ def _query_percentages(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
             WHERE m.minimum IS NOT NULL AND b.billed < m.minimum
         )
         SELECT {columns} FROM x {described}
-    """, [ruleset.commit])
+    """)
 
 
 def _query_lines(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> None:
     """The lines the query finishes: summed over buckets, rounded once, described."""
     connection.execute(f"""
-        CREATE TEMP TABLE lines AS
+        CREATE TEMP VIEW sql_lines AS
         WITH summed AS (
             SELECT customer_id, rule_id, vi, poi, component, tier, price,
                    SUM(quantity)::{_QTY} AS quantity, round(SUM(amount), 2) AS amount,
@@ -496,7 +507,8 @@ def _query_lines(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> Non
                CASE WHEN d.override_id = '' THEN NULL ELSE d.override_id END AS override_id,
                s.component, s.tier, d.label, s.quantity::DECIMAL(38, 18) AS quantity, d.unit,
                s.price::DECIMAL(38, 18) AS unit_price, s.amount::DECIMAL(38, 18) AS amount,
-               d.vat_rate, d.path, d.line, ? AS commit, i.position, false AS s_minimum,
+               d.vat_rate, d.path, d.line, {_commit(ruleset)} AS commit, i.position,
+               false AS s_minimum,
                d.version AS s_version, d.override_id AS s_override, d.s_component,
                COALESCE(s.tier, 0) AS s_tier, s.s_first
         FROM summed s
@@ -506,7 +518,7 @@ def _query_lines(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset) -> Non
              AND d.oi = COALESCE(s.poi, -1)
              AND d.override_id = CASE WHEN s.poi IS NULL THEN '' ELSE o.override_id END
              AND d.component = s.component AND d.tier = COALESCE(s.tier, -1)
-    """, [ruleset.commit])
+    """)
 
 
 def _python_lines(connection: duckdb.DuckDBPyConnection, finisher: Finisher,
@@ -538,11 +550,13 @@ def _python_lines(connection: duckdb.DuckDBPyConnection, finisher: Finisher,
                           False, "", "", 0, 0, seq))
     if progress is not None:
         progress("finish", len(customers), len(customers))
-    if found:
-        table = pa.table(dict(zip((*COLUMNS, *_SORT), zip(*found, strict=True), strict=True)),
-                         schema=_python_schema())
-        connection.register("python_lines", table)
-        connection.execute("INSERT INTO lines BY NAME SELECT * FROM python_lines")
+    names = (*COLUMNS, *_SORT)
+    columns = list(zip(*found, strict=True)) if found else [()] * len(names)
+    connection.register("python_lines", pa.table(dict(zip(names, columns, strict=True)),
+                                                 schema=_python_schema()))
+    connection.execute("CREATE TEMP VIEW lines AS SELECT * FROM sql_lines "
+                       "UNION ALL BY NAME SELECT * FROM pct_lines "
+                       "UNION ALL BY NAME SELECT * FROM python_lines")
 
 
 def _python_schema() -> pa.Schema:
