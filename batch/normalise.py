@@ -77,7 +77,8 @@ class Mediation(msgspec.Struct, frozen=True, kw_only=True):
 def normalise(row: Mapping[str, Any], source: str, number: int,
               mediation: Mediation) -> Normalised | list[Reject]:
     """The normalised record of ``row``, or every reason it is refused."""
-    fields = {k: v for k, v in row.items() if k != "unit"}
+    fields = {k: v.isoformat() if isinstance(v, datetime) else v
+              for k, v in row.items() if k != "unit"}
     unit = row.get("unit")
     record, problems = parse_record(fields, source, number)
     event_id = str(row.get("event_id") or "")

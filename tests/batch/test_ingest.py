@@ -183,3 +183,25 @@ def test_rate_refuses_a_period_without_usage(repo: GitRepo, tmp_path: Path) -> N
     result = bareme(repo, tmp_path / "data", "rate", "--period", "2026-10")
     assert result.exit_code == 1
     assert "no stored usage for 2026-10" in result.output
+
+
+def test_parquet_with_native_timestamps_and_decimals(repo: GitRepo, tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.table({
+        "event_id": ["p1", "p2"], "customer_id": ["C-1", "C-1"],
+        "metric": ["compute.vcpu_hours"] * 2,
+        "quantity": pa.array([Decimal("1.25"), Decimal("3")], pa.decimal128(10, 2)),
+        "timestamp": pa.array([datetime(2026, 10, 5, 8, tzinfo=UTC),
+                               datetime(2026, 10, 6, 8, tzinfo=UTC)],
+                              pa.timestamp("us", tz="UTC")),
+    })
+    path = tmp_path / "u.parquet"
+    pq.write_table(table, path)
+    result = bareme(repo, tmp_path / "data", "usage", "ingest", str(tmp_path / "*.parquet"))
+    assert result.exit_code == 0, result.output
+    assert [(e, q) for e, _, q, _ in stored(tmp_path / "data")] == [
+        ("p1", Decimal("1.25")), ("p2", Decimal("3"))]
