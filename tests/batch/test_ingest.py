@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner, Result
 
@@ -186,11 +189,6 @@ def test_rate_refuses_a_period_without_usage(repo: GitRepo, tmp_path: Path) -> N
 
 
 def test_parquet_with_native_timestamps_and_decimals(repo: GitRepo, tmp_path: Path) -> None:
-    from datetime import UTC, datetime
-
-    import pyarrow as pa
-    import pyarrow.parquet as pq
-
     table = pa.table({
         "event_id": ["p1", "p2"], "customer_id": ["C-1", "C-1"],
         "metric": ["compute.vcpu_hours"] * 2,
