@@ -46,7 +46,7 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
     if not files:
         raise UserError(f"no stored usage for {month.label} in {settings.data_dir}; "
                         "ingest some with `bareme usage ingest FILE`")
-    console = Console(stderr=True)
+    console = Console(stderr=True, soft_wrap=True)
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         tasks: dict[str, TaskID] = {}

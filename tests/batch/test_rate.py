@@ -6,12 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from bareme.sample import sample_usage
 from batch.rate import rate_period
 from engine.diagnostics import DiagnosticsError
+from engine.loading.ruleset import load_ruleset
+from engine.store.git import WorktreeSource
 from engine.timeline import parse_period
+from engine.usage import parse_records
 from tests.batch.helpers import batch_rows, engine_rows, store_records
 from tests.conftest import pricing
 from tests.engine.helpers import record
+
+ROOT = Path(__file__).resolve().parents[2]
 
 REGIONS = """\
 rules:
@@ -87,3 +93,15 @@ def test_prices_that_would_not_fit_exactly_are_refused(tmp_path: Path) -> None:
     stored = store_records(tmp_path, [record("1", "2026-10-02T10:00:00Z")])
     with pytest.raises(DiagnosticsError, match=r"batch\.number_scale"):
         rate_period(ruleset, parse_period("2026-10", ruleset.zone), [stored])
+
+
+def test_the_repository_rules_on_the_demo_month_agree(tmp_path: Path) -> None:
+    ruleset, problems = load_ruleset(WorktreeSource(ROOT))
+    assert ruleset is not None, problems
+    month = parse_period("2026-10", ruleset.zone)
+    records, errors = parse_records(sample_usage(month), "sample.jsonl")
+    assert not errors
+    expected = engine_rows(ruleset, records)
+    assert batch_rows(ruleset, [store_records(tmp_path, records)]) == expected
+    assert any(line[2] for lines in expected.values() for line in lines)  # an override
+    assert any(line[4] == "minimum" for lines in expected.values() for line in lines)
