@@ -70,7 +70,7 @@ def overrides_yaml() -> str:
             '      - effective_from: 2026-10-15\n        model: per_unit\n'
             '        unit_price: "0.0100"\n'
             "  - id: c2\n    customer_id: C-00002\n    rule: bench.r1\n    label: \"remise\"\n"
-            "    versions:\n      - effective_from: 2026-01-01\n        model: discount\n"
+            "    versions:\n      - effective_from: 2026-07-01\n        model: discount\n"
             '        rate: "0.10"\n')
 
 
