@@ -32,7 +32,12 @@ from engine.rules.pricing import (
 from engine.rules.ruleset import Ruleset
 from engine.timeline import BillingPeriod, local_midnight
 
-__all__ = ["Plan", "build_plan"]
+__all__ = ["AMOUNT", "QTY", "Plan", "build_plan", "is_percentage"]
+
+QTY = "DECIMAL(38, 9)"
+"""SQL type of quantities and prices."""
+AMOUNT = "DECIMAL(38, 18)"
+"""SQL type of unrounded amounts: a quantity times a price."""
 
 _MAX_DIGITS = 15
 """Integer digits allowed in a price, size or bound, so products fit ``DECIMAL(38, 18)``."""
