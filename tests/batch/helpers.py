@@ -21,14 +21,15 @@ from engine.usage import UsageRecord
 Row = tuple[str, str, str | None, str, str, int | None, Decimal, Decimal, Decimal]
 
 
-def store_records(root: Path, records: list[UsageRecord], period: str = "2026-10") -> Path:
+def store_records(root: Path, records: list[UsageRecord], period: str = "2026-10",
+                  run: str = "test") -> Path:
     """Write ``records`` as one partition file of the store in ``root``."""
     store = UsageStore(root)
     normalised = [Normalised(event_id=r.event_id, customer_id=r.customer_id, metric=r.metric,
                              quantity=r.quantity, timestamp=r.timestamp.astimezone(UTC),
                              attributes=msgspec.json.encode(dict(r.attributes)).decode(),
                              period=period, source=r.source, row=r.row) for r in records]
-    return store.write("usage", period, "test", normalised)
+    return store.write("usage", period, run, normalised)
 
 
 def engine_rows(ruleset: Ruleset, records: list[UsageRecord], period: str = "2026-10"

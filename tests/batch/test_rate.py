@@ -63,6 +63,9 @@ def test_rules_chosen_by_attributes_rate_as_the_engine_does(tmp_path: Path) -> N
     ]
     expected = engine_rows(ruleset, records)
     assert batch_rows(ruleset, [store_records(tmp_path, records)]) == expected
+    halves = [store_records(tmp_path, records[::2], run="a"),
+              store_records(tmp_path, records[1::2], run="b")]
+    assert batch_rows(ruleset, halves) == expected  # a period stored by several runs
     assert {line[1] for lines in expected.values() for line in lines} == {
         "egress.par", "egress.ams"}
 
