@@ -74,7 +74,9 @@ def late_command(settings: Settings, period: str | None) -> None:
     query = ("SELECT strftime(timestamp, '%Y-%m-%dT%H:%M:%S.%fZ'), customer_id, metric, "
              "CAST(quantity AS VARCHAR), event_id, source, row "
              "FROM read_parquet(?) ORDER BY timestamp, event_id")
-    rows = duckdb.connect().execute(query, [[str(p) for p in files]]).fetchall()
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    rows = connection.execute(query, [[str(p) for p in files]]).fetchall()
     for row in rows:
         click.echo("\t".join(str(v) for v in row))
 
