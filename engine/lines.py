@@ -9,7 +9,7 @@ from engine.rating import PROPORTIONAL, Charge, LineKey, RuleTimeline, line_amou
 from engine.results import Line, Provenance
 from engine.rules.pricing import Discount, Package, PricingVersion
 
-__all__ = ["build_lines"]
+__all__ = ["build_lines", "describe_line"]
 
 _COMPONENT_ORDER = {"included": 0, "fee": 1, "flat_fee": 2, "units": 3, "package": 4,
                     "percentage": 5, "discount": 6, "minimum": 7}
@@ -24,6 +24,12 @@ def build_lines(charges: Iterable[Charge], timeline: RuleTimeline, commit: str) 
     return sorted(lines, key=lambda line: (
         line.component == "minimum", line.version, line.provenance.override_id or "",
         _COMPONENT_ORDER[line.component], line.tier or 0))
+
+
+def describe_line(key: LineKey, timeline: RuleTimeline,
+                  commit: str) -> tuple[str, str, Provenance]:
+    """Label, unit and provenance of the line ``key`` names (shared with batch rating)."""
+    return _label(key, timeline), _unit(key, timeline), _provenance(key, timeline, commit)
 
 
 def _line(key: LineKey, group: list[Charge], timeline: RuleTimeline, commit: str) -> Line:

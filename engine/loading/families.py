@@ -12,6 +12,7 @@ from typing import Any
 
 from engine.loading.context import LoadContext
 from engine.loading.mentions import build_mention, finish_mentions
+from engine.loading.metrics import build_metrics, finish_metrics
 from engine.loading.pricing import build_overrides, build_rules
 from engine.loading.seller import build_seller, finish_seller
 from engine.loading.tax_fr import (
@@ -76,6 +77,10 @@ def _mention(path: str) -> bool:
     return path.startswith("legal_mentions/") and _is_yaml(path)
 
 
+def _metrics(path: str) -> bool:
+    return path in ("rulesets/metrics.yaml", "rulesets/metrics.yml")
+
+
 FAMILIES: tuple[Family, ...] = (
     Family(name="rules", schema="pricing", claims=_pricing, build=build_rules),
     Family(name="overrides", schema="overrides", claims=_overrides, build=build_overrides),
@@ -91,5 +96,7 @@ FAMILIES: tuple[Family, ...] = (
            finish=finish_seller),
     Family(name="mentions", schema="mention", claims=_mention, build=build_mention,
            finish=finish_mentions),
+    Family(name="metrics", schema="metrics", claims=_metrics, build=build_metrics,
+           finish=finish_metrics),
 )
 """Families in the order they are finished; later ones may read earlier ones."""

@@ -1,0 +1,87 @@
+"""``bareme rate``: batch-rate every stored usage record of a period."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
+
+from bareme.errors import UserError
+from bareme.settings import Settings
+from batch.finish import RatedLine
+from batch.rate import Rating
+from batch.store import UsageStore
+from engine.money import format_amount, format_decimal
+from engine.store.access import RuleAccess
+from engine.timeline import parse_period
+
+__all__ = ["COMMANDS"]
+
+
+@click.command()
+@click.option("--period", required=True, metavar="YYYY-MM", help="Billing month to rate.")
+@click.option("--rev", metavar="REV", help="Commit, branch or tag of the rules (default HEAD).")
+@click.option("--out", metavar="FILE", type=click.Path(path_type=Path),
+              help="Write the lines to FILE: .parquet, .csv or .jsonl (default: a summary).")
+@click.option("--threads", type=click.IntRange(min=1), help="DuckDB threads (default: all).")
+@click.pass_obj
+def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
+         threads: int | None) -> None:
+    """Rate all stored usage of a period, one line per rule, version, component and tier."""
+    if out is not None and out.suffix.lower() not in (".parquet", ".csv", ".jsonl", ".ndjson"):
+        raise UserError(f"--out must end in .parquet, .csv, .jsonl or .ndjson; got {out.name!r}")
+    ruleset = RuleAccess(str(settings.repo)).ruleset(rev)
+    month = parse_period(period, ruleset.zone)
+    files = UsageStore(settings.data_dir).files("usage", month.label)
+    if not files:
+        raise UserError(f"no stored usage for {month.label} in {settings.data_dir}; "
+                        "ingest some with `bareme usage ingest FILE`")
+    console = Console(stderr=True, soft_wrap=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
+
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        rating = Rating(ruleset, month, files, progress, threads)
+    try:
+        if out is not None:
+            rating.write(out)
+        else:
+            _summary(rating.lines())
+        count, customers, net = rating.totals()
+    finally:
+        rating.close()
+    console.print(f"{month.label}: {count} lines, {customers} customers, "
+                  f"net {format_amount(net)} {ruleset.manifest.currency}, rules "
+                  f"{ruleset.commit[:12]}" + (f" → {out}" if out else ""))
+    for item in rating.unrated:
+        console.print(f"not rated: {item.records} record(s) of {item.metric!r}: {item.code}: "
+                      f"{item.message}")
+    if rating.unrated:
+        raise UserError(f"{sum(u.records for u in rating.unrated)} stored record(s) were not "
+                        "rated")
+
+
+def _summary(lines: Iterable[RatedLine]) -> None:
+    """Print one tab-separated row per line on stdout."""
+    for line in lines:
+        click.echo("\t".join([line.customer_id, line.rule_id, line.version, line.component,
+                              str(line.tier or ""), format_decimal(line.quantity),
+                              format_decimal(line.unit_price), format_amount(line.amount)]))
+
+
+COMMANDS = (rate,)

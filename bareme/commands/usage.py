@@ -1,0 +1,123 @@
+"""``bareme usage``: mediation of usage files into the data directory's store."""
+
+from __future__ import annotations
+
+import glob
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import click
+import duckdb
+from rich.progress import Progress
+
+from bareme.errors import UserError
+from bareme.inputs import read_customers
+from bareme.settings import Settings
+from batch.closed import ClosedPeriods
+from batch.ingest import IngestReport, ingest
+from batch.normalise import Mediation
+from batch.readers import SUFFIXES
+from batch.store import UsageStore
+from engine.store.access import RuleAccess
+
+__all__ = ["COMMANDS"]
+
+
+@click.group()
+def usage() -> None:
+    """Usage mediation: ingest files, list late events."""
+
+
+@usage.command("ingest")
+@click.argument("files", nargs=-1, required=True)
+@click.option("--customers", metavar="FILE", type=click.Path(path_type=Path),
+              help="Known customers (YAML or JSON list): usage of any other is rejected.")
+@click.option("--rev", metavar="REV", help="Rules commit whose metrics and units apply "
+              "(default HEAD).")
+@click.option("--max-error-rate", default="0.01", show_default=True, metavar="RATE",
+              help="Above this share of rejected rows, store nothing and exit 1.")
+@click.pass_obj
+def ingest_command(settings: Settings, files: tuple[str, ...], customers: Path | None,
+                   rev: str | None, max_error_rate: str) -> None:
+    """Normalise, deduplicate and store usage files (CSV, JSON Lines, Parquet; globs too)."""
+    threshold = _rate(max_error_rate)
+    paths = expand(files)
+    ruleset = RuleAccess(str(settings.repo)).ruleset(rev)
+    known = {c.id for c in read_customers(customers)} if customers else None
+    mediation = Mediation(zone=ruleset.zone,
+                          rated=frozenset(r.metric for r in ruleset.rules if r.metric),
+                          metrics={m.id: m for m in ruleset.extensions.get("metrics", ())},
+                          customers=known)
+    with Progress(transient=True) as bar:
+        task = bar.add_task("ingest", total=len(paths))
+
+        def advance(path: Path) -> None:
+            bar.update(task, advance=1, description=path.name)
+
+        report = ingest(paths, UsageStore(settings.data_dir), mediation,
+                        ClosedPeriods(settings.data_dir), threshold, advance)
+    _print(report, threshold)
+    if report.refused:
+        raise UserError(f"error rate {report.error_rate:.2%} is above --max-error-rate "
+                        f"{threshold}; nothing was stored")
+
+
+@usage.command("late")
+@click.option("--period", metavar="YYYY-MM", help="Only this billing month.")
+@click.pass_obj
+def late_command(settings: Settings, period: str | None) -> None:
+    """List events that arrived after their (customer, period) was invoiced."""
+    files = UsageStore(settings.data_dir).files("late", period)
+    if not files:
+        click.echo("no late events")
+        return
+    query = ("SELECT strftime(timestamp, '%Y-%m-%dT%H:%M:%S.%fZ'), customer_id, metric, "
+             "CAST(quantity AS VARCHAR), event_id, source, row "
+             "FROM read_parquet(?) ORDER BY timestamp, event_id")
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'UTC'")
+    rows = connection.execute(query, [[str(p) for p in files]]).fetchall()
+    for row in rows:
+        click.echo("\t".join(str(v) for v in row))
+
+
+def expand(patterns: tuple[str, ...]) -> list[Path]:
+    """Files named or matched by each pattern; a pattern matching nothing is an error."""
+    paths: list[Path] = []
+    for pattern in patterns:
+        found = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [
+            pattern]
+        found = [f for f in found if Path(f).is_file()]
+        if not found:
+            raise UserError(f"{pattern}: no such usage file")
+        for name in found:
+            if Path(name).suffix.lower() not in SUFFIXES:
+                raise UserError(f"{name}: usage files must end in {', '.join(SUFFIXES)}")
+            paths.append(Path(name))
+    return list(dict.fromkeys(paths))
+
+
+def _rate(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        value = Decimal(-1)
+    if not value.is_finite() or not 0 <= value <= 1:
+        raise UserError(f"--max-error-rate must be a number between 0 and 1; got {text!r}")
+    return value
+
+
+def _print(report: IngestReport, threshold: Decimal) -> None:
+    click.echo(f"read {report.read}, stored {report.stored}, late {report.late}, "
+               f"duplicates {report.duplicates}, rejected {report.rejected} "
+               f"(conflicts {report.conflicts}); error rate {report.error_rate:.2%} "
+               f"(threshold {threshold:.2%})")
+    if report.periods:
+        click.echo(f"periods: {', '.join(report.periods)}")
+    if report.rejects_file:
+        click.echo(f"rejects: {report.rejects_file}")
+    if report.late:
+        click.echo("late events are kept apart; list them with `bareme usage late`")
+
+
+COMMANDS = (usage,)

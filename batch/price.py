@@ -1,0 +1,105 @@
+"""Stage 3 of batch rating: price every (customer, rule, bucket) segment in SQL.
+
+Cumulative quantities in bucket order give each segment's slice ``(lo, hi]`` after the
+included units; graduated and volume bands, packages and fees follow, in exact
+``DECIMAL`` arithmetic. The result is the ``pieces`` table.
+"""
+
+from __future__ import annotations
+
+from batch.plan import AMOUNT, QTY
+from batch.scan import attribute_column
+
+__all__ = ["pieces_statements"]
+
+
+def pieces_statements(width: int) -> list[str]:
+    """Statements that leave every priced piece of every segment in ``pieces``."""
+    columns = [attribute_column(i) for i in range(width)]
+    join = " AND ".join(["a.metric = r.metric", "a.bucket = r.bucket"] + [
+        f"a.{c} IS NOT DISTINCT FROM r.{c}" for c in columns])
+    head = "customer_id, rule_id, vi, poi, doi, bucket, python, referenced"
+    segments = f"""
+    CREATE TEMP TABLE sl AS
+    WITH seg AS (
+        SELECT a.customer_id, r.rule_id, a.bucket, SUM(a.q)::{QTY} AS q
+        FROM agg a JOIN routes r ON {join} GROUP BY ALL
+    ), priced AS (
+        SELECT s.*, COALESCE(o.vi, d.vi) AS vi,
+               CASE WHEN o.rule_id IS NULL THEN NULL ELSE o.poi END AS poi,
+               CASE WHEN o.rule_id IS NULL THEN NULL ELSE o.doi END AS doi,
+               COALESCE(o.model_id, d.model_id) AS model_id
+        FROM seg s
+        JOIN (SELECT * FROM prices WHERE customer_id IS NULL) d
+             ON d.rule_id = s.rule_id AND d.bucket = s.bucket
+        LEFT JOIN (SELECT * FROM prices WHERE customer_id IS NOT NULL) o
+             ON o.customer_id = s.customer_id AND o.rule_id = s.rule_id
+                AND o.bucket = s.bucket
+    ), cumulated AS (
+        SELECT p.*, m.tag, m.included, m.unit_price, m.size, m.package_price, m.fee,
+               SUM(q) OVER w AS after, SUM(q) OVER whole AS raw_total,
+               bucket = MIN(bucket) OVER whole AS first,
+               bucket = MAX(bucket) OVER whole AS last
+        FROM priced p JOIN models m USING (model_id)
+        WINDOW w AS (PARTITION BY customer_id, rule_id ORDER BY bucket
+                     ROWS UNBOUNDED PRECEDING),
+               whole AS (PARTITION BY customer_id, rule_id)
+    )
+    SELECT c.*, greatest(after - q - included, 0)::{QTY} AS lo,
+           greatest(after - included, 0)::{QTY} AS hi,
+           greatest(raw_total - included, 0)::{QTY} AS total,
+           i.python OR x.rule_id IS NOT NULL AS python, i.referenced
+    FROM cumulated c JOIN rule_info i ON i.rule_id = c.rule_id
+    LEFT JOIN python_pairs x ON x.customer_id = c.customer_id AND x.rule_id = c.rule_id
+    """
+    banded = """
+    CREATE TEMP TABLE banded AS
+    SELECT sl.*, t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor, t.ceiling,
+           greatest(lo, t.floor) AS low,
+           CASE WHEN t.ceiling IS NULL THEN hi ELSE least(hi, t.ceiling) END AS high
+    FROM sl JOIN tiers t USING (model_id)
+    WHERE sl.tag = 'graduated'
+       OR (sl.tag = 'volume' AND (t.tier = 1 OR total > t.floor)
+           AND (t.ceiling IS NULL OR total <= t.ceiling))
+    """
+    scaled = "CAST({} * 1000000000 AS HUGEINT)"
+    ceil = "({0} + {1} - 1) // {1}"
+    opened = (f"{ceil.format(scaled.format('hi'), scaled.format('size'))} - "
+              f"{ceil.format(scaled.format('lo'), scaled.format('size'))}")
+    pieces = f"""
+    CREATE TEMP TABLE pieces AS
+    WITH packed AS (
+        SELECT *, {opened} AS opened FROM sl WHERE tag = 'package'
+    ), pieces AS (
+        SELECT {head}, 'included' AS component, NULL::INTEGER AS tier,
+               0::{QTY} AS price, (q - (hi - lo))::{QTY} AS quantity, 0::{AMOUNT} AS amount
+        FROM sl WHERE q - (hi - lo) > 0
+        UNION ALL
+        SELECT {head}, 'units', NULL, unit_price, hi - lo, (hi - lo) * unit_price
+        FROM sl WHERE tag = 'per_unit' AND hi > lo
+        UNION ALL
+        SELECT {head}, 'units', tier, tier_price, high - low, (high - low) * tier_price
+        FROM banded WHERE tag = 'graduated' AND high > low
+        UNION ALL
+        SELECT {head}, 'flat_fee', tier, flat_fee, 1, flat_fee
+        FROM banded WHERE tag = 'graduated' AND high > low AND flat_fee > 0 AND lo <= floor
+        UNION ALL
+        SELECT {head}, 'units', tier, tier_price, hi - lo, (hi - lo) * tier_price
+        FROM banded WHERE tag = 'volume' AND hi > lo
+        UNION ALL
+        SELECT {head}, 'flat_fee', tier, flat_fee, 1, flat_fee
+        FROM banded WHERE tag = 'volume' AND last AND flat_fee > 0 AND total > 0
+        UNION ALL
+        SELECT {head}, 'package', NULL, package_price, opened, opened * package_price
+        FROM packed WHERE opened > 0
+        UNION ALL
+        SELECT {head}, 'fee', NULL, fee, 1, fee FROM sl WHERE tag = 'flat' AND first
+        UNION ALL
+        SELECT {head}, '_last', NULL, 0, 0, 0 FROM sl WHERE last AND python
+    )
+    SELECT customer_id, rule_id, vi, poi, doi, bucket, component, tier,
+           price::{QTY} AS price, quantity::{QTY} AS quantity, amount::{AMOUNT} AS amount,
+           python, referenced
+    FROM pieces
+    """
+    return [segments, banded, pieces]

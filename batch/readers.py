@@ -1,0 +1,83 @@
+"""Usage files as raw rows: CSV, JSON Lines and Parquet, chosen by extension.
+
+Rows go to :mod:`engine.usage` (per-request evaluation) or :mod:`batch.normalise`
+(mediation), which check them field by field. Each row comes with its record number in
+its file (the line number for JSON Lines), so that every problem can name it.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import msgspec
+
+from engine.diagnostics import Diagnostic, DiagnosticsError
+
+__all__ = ["SUFFIXES", "numbered_rows", "usage_rows"]
+
+SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
+"""Extensions of the usage formats read."""
+
+_JSON = msgspec.json.Decoder(float_hook=Decimal)
+Numbered = tuple[int, dict[str, Any] | Diagnostic]
+
+
+def usage_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """Raw rows of a usage file; the first unreadable row raises :class:`DiagnosticsError`."""
+    for _, row in numbered_rows(path):
+        if isinstance(row, Diagnostic):
+            raise DiagnosticsError([row])
+        yield row
+
+
+def numbered_rows(path: Path) -> Iterator[Numbered]:
+    """``(record number, row)`` pairs; an unreadable row is a :class:`Diagnostic` instead."""
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        yield from _csv_rows(path)
+    elif suffix in (".jsonl", ".ndjson"):
+        yield from _json_lines(path)
+    elif suffix == ".parquet":
+        yield from _parquet_rows(path)
+    else:
+        raise DiagnosticsError([Diagnostic(
+            path=str(path), line=1, column=1, code="usage.unknown_format",
+            message=f"usage files must end in {', '.join(SUFFIXES)}; got {path.name!r}")])
+
+
+def _csv_rows(path: Path) -> Iterator[Numbered]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        yield from enumerate(csv.DictReader(handle), start=1)
+
+
+def _json_lines(path: Path) -> Iterator[Numbered]:
+    with path.open("rb") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            try:
+                row = _JSON.decode(line)
+            except msgspec.DecodeError as exc:
+                yield number, Diagnostic(path=str(path), line=number, column=1,
+                                         code="usage.bad_json", message=f"not valid JSON: {exc}")
+                continue
+            if not isinstance(row, dict):
+                yield number, Diagnostic(path=str(path), line=number, column=1,
+                                         code="usage.bad_json",
+                                         message="each line must be a JSON object")
+                continue
+            yield number, row
+
+
+def _parquet_rows(path: Path) -> Iterator[Numbered]:
+    import pyarrow.parquet as pq
+
+    number = 0
+    for batch in pq.ParquetFile(path).iter_batches(batch_size=65536):
+        for row in batch.to_pylist():
+            number += 1
+            yield number, row

@@ -1,0 +1,105 @@
+"""The usage store: normalised usage as Parquet partitioned by billing period.
+
+``data_dir/usage/period=YYYY-MM/part-<run>.parquet`` holds the usage to rate,
+``data_dir/late/period=YYYY-MM/…`` the events that arrived after their period was
+invoiced, ``data_dir/rejects/<run>.jsonl`` what each run refused. Files are written
+under a temporary name and renamed, so a crash never leaves half a partition.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import msgspec
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from batch.normalise import QUANTITY_SCALE, Normalised, Reject
+
+__all__ = ["SCHEMA", "UsageStore"]
+
+SCHEMA = pa.schema([
+    ("event_id", pa.string()),
+    ("customer_id", pa.string()),
+    ("metric", pa.string()),
+    ("quantity", pa.decimal128(38, QUANTITY_SCALE)),
+    ("timestamp", pa.timestamp("us", tz="UTC")),
+    ("attributes", pa.string()),
+    ("source", pa.string()),
+    ("row", pa.int64()),
+])
+"""Columns of a stored usage partition."""
+
+
+class UsageStore:
+    """The partitions of one data directory."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.root = data_dir
+
+    def folder(self, kind: str, period: str) -> Path:
+        """``data_dir/<kind>/period=<period>``; kind is ``usage`` or ``late``."""
+        return self.root / kind / f"period={period}"
+
+    def files(self, kind: str, period: str | None = None) -> list[Path]:
+        """Parquet files of one period, or of every period, of ``kind``."""
+        pattern = f"period={period}" if period else "period=*"
+        return sorted((self.root / kind).glob(f"{pattern}/*.parquet"))
+
+    def periods(self, kind: str = "usage") -> list[str]:
+        """Periods that have stored files of ``kind``."""
+        return sorted({p.parent.name.removeprefix("period=") for p in self.files(kind)})
+
+    def write(self, kind: str, period: str, run: str, records: Iterable[Normalised]) -> Path:
+        """Store ``records`` as one new file of the partition, atomically."""
+        table = to_table(records)
+        folder = self.folder(kind, period)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"part-{run}.parquet"
+        temporary = folder / f".part-{run}.parquet.tmp"
+        pq.write_table(table, temporary, compression="zstd")
+        os.replace(temporary, target)
+        return target
+
+    def write_rejects(self, run: str, rejects: Iterable[Reject]) -> Path:
+        """The run's rejects as JSON Lines, one per refused row and reason."""
+        folder = self.root / "rejects"
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"{run}.jsonl"
+        temporary = folder / f".{run}.jsonl.tmp"
+        encoder = msgspec.json.Encoder()
+        with temporary.open("wb") as handle:
+            for reject in rejects:
+                handle.write(encoder.encode(reject) + b"\n")
+        os.replace(temporary, target)
+        return target
+
+    @contextmanager
+    def locked(self) -> Iterator[None]:
+        """Hold the store's lock: one ingest at a time sees and extends the partitions."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / ".ingest.lock").open("a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def to_table(records: Iterable[Normalised]) -> pa.Table:
+    """An Arrow table of :data:`SCHEMA` holding ``records``."""
+    columns: dict[str, list[object]] = {name: [] for name in SCHEMA.names}
+    for record in records:
+        columns["event_id"].append(record.event_id)
+        columns["customer_id"].append(record.customer_id)
+        columns["metric"].append(record.metric)
+        columns["quantity"].append(record.quantity)
+        columns["timestamp"].append(record.timestamp)
+        columns["attributes"].append(record.attributes)
+        columns["source"].append(record.source)
+        columns["row"].append(record.row)
+    return pa.table(columns, schema=SCHEMA)

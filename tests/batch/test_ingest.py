@@ -1,0 +1,205 @@
+"""``bareme usage ingest``: normalised, deduplicated, rejected with reasons, late kept apart."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner, Result
+
+from bareme.cli import cli
+from batch.closed import ClosedPeriods
+from batch.store import UsageStore
+from tests.conftest import GitRepo
+
+RULES = """\
+    rules:
+      - id: egress
+        metric: network.egress_gb
+        unit: Go
+        label: "Trafic sortant"
+        versions:
+          - effective_from: 2026-01-01
+            model: per_unit
+            unit_price: "0.01"
+      - id: vcpu
+        metric: compute.vcpu_hours
+        unit: h
+        label: "vCPU"
+        versions:
+          - effective_from: 2026-01-01
+            model: graduated
+            tiers:
+              - {up_to: "10", unit_price: "0.05"}
+              - {up_to: null, unit_price: "0.04", flat_fee: "1.00"}
+"""
+METRICS = """\
+    metrics:
+      - id: network.egress_gb
+        unit: GB
+        accepts:
+          - {unit: B, factor: "0.000000001"}
+      - id: compute.vcpu_hours
+        unit: h
+        accepts:
+          - {unit: s, divisor: "3600"}
+"""
+HEADER = "event_id,customer_id,metric,quantity,timestamp,unit\n"
+GOOD = (HEADER
+        + "e1,C-1,network.egress_gb,1500000000,2026-10-03T10:00:00Z,B\n"
+        + "e2,C-1,compute.vcpu_hours,7200,2026-10-03T10:00:00+02:00,s\n"
+        + "e3,C-2,compute.vcpu_hours,12.5,2026-10-31T23:30:00Z,\n")
+
+
+@pytest.fixture
+def repo(git_repo: GitRepo) -> GitRepo:
+    git_repo.commit("rules", {"rulesets/ruleset.yaml": "timezone: Europe/Paris\n",
+                              "rulesets/pricing/rules.yaml": RULES,
+                              "rulesets/metrics.yaml": METRICS})
+    return git_repo
+
+
+def bareme(repo: GitRepo, data: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--repo", str(repo.root), "--data-dir", str(data), *args])
+
+
+def stored(data: Path, kind: str = "usage") -> list[tuple[str, str, Decimal, str]]:
+    files = [str(p) for p in UsageStore(data).files(kind)]
+    if not files:
+        return []
+    rows = duckdb.connect().execute(
+        "SELECT event_id, customer_id, quantity, metric FROM read_parquet(?) ORDER BY event_id",
+        [files]).fetchall()
+    return [(e, c, q.normalize(), m) for e, c, q, m in rows]
+
+
+def write(folder: Path, name: str, text: str) -> Path:
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_units_are_converted_and_usage_partitioned_by_local_month(repo: GitRepo,
+                                                                 tmp_path: Path) -> None:
+    usage = write(tmp_path, "u.csv", GOOD)
+    result = bareme(repo, tmp_path / "data", "usage", "ingest", str(usage))
+    assert result.exit_code == 0, result.output
+    assert "read 3, stored 3" in result.output
+    assert stored(tmp_path / "data") == [
+        ("e1", "C-1", Decimal("1.5"), "network.egress_gb"),
+        ("e2", "C-1", Decimal("2"), "compute.vcpu_hours"),
+        ("e3", "C-2", Decimal("12.5"), "compute.vcpu_hours")]
+    # 2026-10-31T23:30Z is 2026-11-01 00:30 in Paris: November's usage.
+    assert UsageStore(tmp_path / "data").periods() == ["2026-10", "2026-11"]
+
+
+def test_ingesting_twice_or_overlapping_files_stores_each_event_once(repo: GitRepo,
+                                                                    tmp_path: Path) -> None:
+    first = write(tmp_path, "a.csv", GOOD)
+    overlap = write(tmp_path, "b.jsonl", json.dumps({
+        "event_id": "e1", "customer_id": "C-1", "metric": "network.egress_gb",
+        "quantity": "1.5", "timestamp": "2026-10-03T12:00:00+02:00"}) + "\n")
+    data = tmp_path / "data"
+    assert bareme(repo, data, "usage", "ingest", str(first)).exit_code == 0
+    again = bareme(repo, data, "usage", "ingest", str(first), str(overlap))
+    assert again.exit_code == 0, again.output
+    assert "stored 0" in again.output and "duplicates 4" in again.output
+    assert len(stored(data)) == 3
+
+
+def test_a_reused_event_id_is_a_conflict_and_never_overwrites(repo: GitRepo,
+                                                             tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    bareme(repo, data, "usage", "ingest", str(write(tmp_path, "a.csv", GOOD)))
+    changed = write(tmp_path, "b.csv", HEADER + "e2,C-1,compute.vcpu_hours,9,"
+                                                "2026-10-03T10:00:00+02:00,\n")
+    result = bareme(repo, data, "usage", "ingest", str(changed), "--max-error-rate", "1")
+    assert "conflicts 1" in result.output
+    assert ("e2", "C-1", Decimal("2"), "compute.vcpu_hours") in stored(data)
+    reject = json.loads(next((data / "rejects").glob("*.jsonl")).read_text())
+    assert reject["code"] == "usage.duplicate_conflict"
+    assert reject["source"] == str(changed) and reject["row"] == 1
+
+
+def test_every_rejected_row_is_reported_with_file_row_and_reason(repo: GitRepo,
+                                                                tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.csv", GOOD
+                + "e4,C-1,compute.vcpu_hours,-1,2026-10-03T10:00:00Z,\n"
+                + "e5,C-1,compute.vcpu_hours,1,2026-10-03T10:00:00,\n"
+                + "e6,C-1,bogus.metric,1,2026-10-03T10:00:00Z,\n"
+                + "e7,C-1,network.egress_gb,1,2026-10-03T10:00:00Z,parsec\n"
+                + "e8,C-9,network.egress_gb,1,2026-10-03T10:00:00Z,\n"
+                + "e9,C-1,network.egress_gb,0.0000000001,2026-10-03T10:00:00Z,\n")
+    customers = write(tmp_path, "customers.yaml", "- {id: C-1, name: Un}\n- {id: C-2, "
+                                                  "name: Deux}\n")
+    data = tmp_path / "data"
+    result = bareme(repo, data, "usage", "ingest", str(bad), "--customers", str(customers))
+    assert result.exit_code == 1
+    assert "read 9, stored 0" in result.output and "rejected 6" in result.output
+    assert "66.67%" in result.output and "nothing was stored" in result.output
+    rejects = [json.loads(line) for path in (data / "rejects").glob("*.jsonl")
+               for line in path.read_text().splitlines()]
+    assert [(r["row"], r["field"], r["code"]) for r in rejects] == [
+        (4, "quantity", "usage.bad_quantity"),
+        (5, "timestamp", "usage.bad_timestamp"),
+        (6, "metric", "usage.unknown_metric"),
+        (7, "unit", "usage.unknown_unit"),
+        (8, "customer_id", "usage.unknown_customer"),
+        (9, "quantity", "usage.quantity_scale")]
+    assert all(r["source"] == str(bad) for r in rejects)
+    tolerant = bareme(repo, data, "usage", "ingest", str(bad), "--customers", str(customers),
+                      "--max-error-rate", "0.7")
+    assert tolerant.exit_code == 0 and "stored 3" in tolerant.output
+
+
+def test_late_events_are_kept_apart_and_listed(repo: GitRepo, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ClosedPeriods(data).close("C-1", "2026-10")
+    result = bareme(repo, data, "usage", "ingest", str(write(tmp_path, "a.csv", GOOD)))
+    assert "stored 1, late 2" in result.output
+    assert [e for e, *_ in stored(data)] == ["e3"]
+    assert [e for e, *_ in stored(data, "late")] == ["e1", "e2"]
+    listed = bareme(repo, data, "usage", "late", "--period", "2026-10")
+    assert "e1" in listed.output and "e2" in listed.output
+
+
+def test_rate_writes_exact_lines(repo: GitRepo, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    bareme(repo, data, "usage", "ingest", str(write(tmp_path, "a.csv", GOOD)))
+    out = tmp_path / "lines.csv"
+    result = bareme(repo, data, "rate", "--period", "2026-10", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rows = out.read_text(encoding="utf-8").splitlines()
+    assert rows[0].startswith("customer_id,rule_id,version,override_id,component,tier")
+    fields = [r.split(",") for r in rows[1:]]
+    assert [(f[0], f[1], f[7], f[10]) for f in fields] == [
+        ("C-1", "egress", "1.5", "0.02"), ("C-1", "vcpu", "2", "0.10")]
+
+
+def test_rate_refuses_a_period_without_usage(repo: GitRepo, tmp_path: Path) -> None:
+    result = bareme(repo, tmp_path / "data", "rate", "--period", "2026-10")
+    assert result.exit_code == 1
+    assert "no stored usage for 2026-10" in result.output
+
+
+def test_parquet_with_native_timestamps_and_decimals(repo: GitRepo, tmp_path: Path) -> None:
+    table = pa.table({
+        "event_id": ["p1", "p2"], "customer_id": ["C-1", "C-1"],
+        "metric": ["compute.vcpu_hours"] * 2,
+        "quantity": pa.array([Decimal("1.25"), Decimal("3")], pa.decimal128(10, 2)),
+        "timestamp": pa.array([datetime(2026, 10, 5, 8, tzinfo=UTC),
+                               datetime(2026, 10, 6, 8, tzinfo=UTC)],
+                              pa.timestamp("us", tz="UTC")),
+    })
+    path = tmp_path / "u.parquet"
+    pq.write_table(table, path)
+    result = bareme(repo, tmp_path / "data", "usage", "ingest", str(tmp_path / "*.parquet"))
+    assert result.exit_code == 0, result.output
+    assert [(e, q) for e, _, q, _ in stored(tmp_path / "data")] == [
+        ("p1", Decimal("1.25")), ("p2", Decimal("3"))]
