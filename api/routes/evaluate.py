@@ -1,0 +1,64 @@
+"""``POST /v1/evaluate``: a customer's usage for one month, priced and taxed.
+
+The answer is the engine's own bytes (:func:`engine.document.evaluation_bytes`), exactly
+what ``bareme evaluate`` prints for the same inputs. The work runs in a worker thread so
+that the event loop keeps serving other requests meanwhile.
+"""
+
+from __future__ import annotations
+
+from litestar import Response, post
+from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
+
+from api.auth import requires
+from api.convert import customer_of, diagnostics_out, records_of
+from api.decoding import decoder_opt
+from api.errors import ApiProblem
+from api.routes.common import Services, problems, rules_errors, services
+from api.wire import DiagnosticOut, EvaluateRequest, EvaluationOut
+from engine.diagnostics import DiagnosticsError
+from engine.document import evaluation_bytes
+from engine.evaluate import evaluate
+from engine.timeline import PeriodSyntaxError, parse_period
+
+__all__ = ["ROUTES", "evaluate_request"]
+
+
+@post("/v1/evaluate", guards=[requires("billing", "auditor")], opt=decoder_opt(EvaluateRequest),
+      sync_to_thread=True, status_code=200, tags=["evaluate"],
+      summary="Evaluate usage for a customer and a month",
+      responses={200: ResponseSpec(data_container=EvaluationOut, generate_examples=False,
+                                   description="The evaluation (CONTRACT.md)"),
+                 **problems("malformed-json", "invalid-request", "invalid-usage",
+                            "too-large")})
+def evaluate_usage(data: EvaluateRequest, state: State) -> Response[bytes]:
+    """Price, tax and annotate the usage; the same bytes as ``bareme evaluate``."""
+    return Response(evaluate_request(data, services(state)), media_type="application/json")
+
+
+def evaluate_request(data: EvaluateRequest, found: Services) -> bytes:
+    """The evaluation bytes of a request, or an :class:`ApiProblem` saying what is wrong."""
+    limit = found.settings.max_records
+    if len(data.usage) > limit:
+        raise ApiProblem("too-large", f"{len(data.usage)} usage records; at most {limit} "
+                         "per request")
+    with rules_errors():
+        ruleset = found.rules.at(data.rev, data.as_known_at)
+    try:
+        period = parse_period(data.period, ruleset.zone)
+    except PeriodSyntaxError as exc:
+        raise ApiProblem("invalid-period", str(exc), [DiagnosticOut(
+            path="body", line=0, column=0, code="request.period", message=str(exc),
+            pointer="/period")]) from None
+    customer = customer_of(data, found.customers)
+    records = records_of(data.usage, customer.id)
+    try:
+        evaluation = evaluate(ruleset, customer, period, records)
+    except DiagnosticsError as exc:
+        raise ApiProblem("invalid-usage", f"{len(exc.diagnostics)} problem(s) in 'usage'",
+                         diagnostics_out(exc.diagnostics)) from None
+    return evaluation_bytes(evaluation)
+
+
+ROUTES = (evaluate_usage,)
