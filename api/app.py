@@ -69,7 +69,6 @@ def _openapi() -> OpenAPIConfig:
         components=Components(security_schemes={
             "apiKey": SecurityScheme(type="http", scheme="bearer",
                                      description="Authorization: Bearer <API key>")}),
-        security=[{"apiKey": []}],
     )
 
 

@@ -24,6 +24,7 @@ _LOG = logging.getLogger("bareme.api")
 
 TITLES = {
     "malformed-json": (400, "The request body is not valid JSON"),
+    "bad-request": (400, "The request is not valid"),
     "invalid-request": (422, "The request does not match the expected shape"),
     "invalid-usage": (422, "Some usage records cannot be evaluated"),
     "invalid-customer": (422, "The customer is not valid"),
@@ -116,14 +117,14 @@ def _on_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[byt
 def _on_http(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     assert isinstance(exc, HTTPException)
     if isinstance(exc, ValidationException):
-        problem = ApiProblem("invalid-request", str(exc.detail), status=400)
+        problem = ApiProblem("bad-request", str(exc.detail))
     elif exc.status_code == 413:
         limit = request.route_handler.resolve_request_max_body_size()
         problem = ApiProblem("too-large", f"the body exceeds {limit} bytes")
     elif exc.status_code in _STATUS_SLUGS:
         problem = ApiProblem(_STATUS_SLUGS[exc.status_code], headers=exc.headers)
     elif exc.status_code < 500:
-        problem = ApiProblem("invalid-request", str(exc.detail), status=exc.status_code)
+        problem = ApiProblem("bad-request", str(exc.detail), status=exc.status_code)
     else:
         return _on_internal(request, exc)
     return problem.response(request)

@@ -4,21 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import msgspec
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 
+from api.auth import requires
 from api.convert import diagnostics_out
 from api.customers import CustomerDirectory
 from api.errors import PROBLEM_JSON, TITLES, ApiProblem
+from api.keys import Role
 from api.rules import RuleBook
 from api.settings import ApiSettings
 from api.wire import Problem
 from engine.diagnostics import DiagnosticsError
 from engine.store.git import RevisionError
 
-__all__ = ["Services", "problems", "rules_errors", "services"]
+__all__ = ["Services", "problems", "rules_errors", "secured", "services"]
 
 
 class Services(msgspec.Struct, frozen=True, kw_only=True):
@@ -35,9 +38,14 @@ def services(state: State) -> Services:
     return found
 
 
+def secured(*roles: Role) -> dict[str, Any]:
+    """Route options for a route that needs a key with one of ``roles``."""
+    return {"guards": [requires(*roles)], "security": [{"apiKey": []}]}
+
+
 def problems(*slugs: str) -> dict[int, ResponseSpec]:
-    """OpenAPI responses for these problem slugs (plus 401, 403 and 500, always possible)."""
-    wanted = {*slugs, "unauthorized", "forbidden", "internal"}
+    """OpenAPI responses for these problem slugs (plus 400, 401, 403, 500: always possible)."""
+    wanted = {*slugs, "bad-request", "unauthorized", "forbidden", "internal"}
     by_status: dict[int, list[str]] = {}
     for slug in sorted(wanted):
         by_status.setdefault(TITLES[slug][0], []).append(slug)

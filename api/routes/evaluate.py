@@ -10,12 +10,12 @@ from __future__ import annotations
 from litestar import Response, post
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody
 
-from api.auth import requires
 from api.convert import customer_of, diagnostics_out, records_of
 from api.decoding import decoder_opt
 from api.errors import ApiProblem
-from api.routes.common import Services, problems, rules_errors, services
+from api.routes.common import Services, problems, rules_errors, secured, services
 from api.wire import DiagnosticOut, EvaluateRequest, EvaluationOut
 from engine.diagnostics import DiagnosticsError
 from engine.document import evaluation_bytes
@@ -25,14 +25,15 @@ from engine.timeline import PeriodSyntaxError, parse_period
 __all__ = ["ROUTES", "evaluate_request"]
 
 
-@post("/v1/evaluate", guards=[requires("billing", "auditor")], opt=decoder_opt(EvaluateRequest),
+@post("/v1/evaluate", **secured("billing", "auditor"),
+      opt=decoder_opt(EvaluateRequest),
       sync_to_thread=True, status_code=200, tags=["evaluate"],
       summary="Evaluate usage for a customer and a month",
       responses={200: ResponseSpec(data_container=EvaluationOut, generate_examples=False,
                                    description="The evaluation (CONTRACT.md)"),
                  **problems("malformed-json", "invalid-request", "invalid-usage",
                             "too-large")})
-def evaluate_usage(data: EvaluateRequest, state: State) -> Response[bytes]:
+def evaluate_usage(data: JSONBody[EvaluateRequest], state: State) -> Response[bytes]:
     """Price, tax and annotate the usage; the same bytes as ``bareme evaluate``."""
     return Response(evaluate_request(data, services(state)), media_type="application/json")
 

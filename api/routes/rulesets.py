@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from litestar import get, post
 from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery, JSONBody
 
-from api.auth import requires
 from api.convert import changes_out, diagnostics_out, ruleset_out, versions_out
 from api.decoding import decoder_opt
-from api.routes.common import problems, rules_errors, services
+from api.routes.common import problems, rules_errors, secured, services
 from api.wire import DiffOut, RulesetOut, ValidateRequest, ValidationOut, VersionsOut
 from engine.compare import compare_rulesets
 from engine.diagnostics import Diagnostic
@@ -17,10 +17,11 @@ from engine.store.source import RULE_ROOTS, StaticSource
 
 __all__ = ["ROUTES"]
 
-_READERS = requires("pricing", "auditor")
+_READERS = secured("pricing", "auditor")
 
 
-@get("/v1/rulesets", guards=[_READERS], sync_to_thread=True, tags=["rulesets"],
+@get("/v1/rulesets", **_READERS,
+     sync_to_thread=True, tags=["rulesets"],
      summary="List ruleset versions", responses=problems())
 def list_versions(state: State) -> VersionsOut:
     """Commits that changed rules, newest first, with the current HEAD."""
@@ -30,20 +31,22 @@ def list_versions(state: State) -> VersionsOut:
     return versions_out(head, rules.store.versions(head))
 
 
-@get("/v1/rulesets/{rev:str}", guards=[_READERS], sync_to_thread=True, tags=["rulesets"],
+@get("/v1/rulesets/{rev:str}", **_READERS,
+     sync_to_thread=True, tags=["rulesets"],
      summary="The rules of one version", responses=problems("invalid-ruleset", "not-found"))
-def show_ruleset(rev: str, state: State) -> RulesetOut:
+def show_ruleset(rev: FromPath[str], state: State) -> RulesetOut:
     """Every rule of the ruleset at ``rev`` (commit, branch or tag), as loaded."""
     with rules_errors(not_found_status=404):
         ruleset = services(state).rules.at(rev)
     return ruleset_out(ruleset)
 
 
-@post("/v1/rulesets/validate", guards=[requires("pricing")], opt=decoder_opt(ValidateRequest),
+@post("/v1/rulesets/validate", **secured("pricing"),
+      opt=decoder_opt(ValidateRequest),
       sync_to_thread=True, status_code=200, tags=["rulesets"], summary="Validate rule files",
       responses=problems("malformed-json", "invalid-request", "unknown-revision",
                          "too-large"))
-def validate_files(data: ValidateRequest, state: State) -> ValidationOut:
+def validate_files(data: JSONBody[ValidateRequest], state: State) -> ValidationOut:
     """Check uploaded files (laid over ``base`` when given); answer every problem, located."""
     files: dict[str, bytes | str] = {}
     if data.base is not None:
@@ -61,10 +64,11 @@ def validate_files(data: ValidateRequest, state: State) -> ValidationOut:
                          diagnostics=diagnostics_out(found))
 
 
-@get("/v1/diff", guards=[_READERS], sync_to_thread=True, tags=["rulesets"],
+@get("/v1/diff", **_READERS,
+     sync_to_thread=True, tags=["rulesets"],
      summary="What changed between two versions",
      responses=problems("unknown-revision", "invalid-ruleset"))
-def diff(base: str, head: str, state: State) -> DiffOut:
+def diff(base: FromQuery[str], head: FromQuery[str], state: State) -> DiffOut:
     """Rule by rule and version by version, from ``base`` to ``head``."""
     rules = services(state).rules
     with rules_errors():
