@@ -20,6 +20,7 @@ from api.customers import CustomerDirectory, FileDirectory, NoDirectory
 from api.decoding import StrictRequest
 from api.errors import exception_handlers
 from api.keys import KeyRing
+from api.memo import EvaluationMemo
 from api.routes import ROUTES
 from api.routes.common import Services
 from api.rules import RuleBook
@@ -33,7 +34,7 @@ VERSION = "1.0.0"
 def create_app(settings: ApiSettings, log_sink: Sink | None = None) -> Litestar:
     """The API for ``settings``; access-log lines go to ``log_sink`` or per the settings."""
     found = Services(settings=settings, rules=RuleBook(settings.repo, settings.head_ttl),
-                     customers=_directory(settings))
+                     customers=_directory(settings), memo=EvaluationMemo(settings.memo_size))
     app = Litestar(
         route_handlers=list(ROUTES),
         state=_state(settings, found),

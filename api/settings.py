@@ -34,6 +34,8 @@ class ApiSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Larger requests get 413 before their body is read past this size."""
     max_records: int = 10_000
     """Usage records per evaluation; more get 413."""
+    memo_size: int = 1024
+    """Evaluations remembered by input digest (0: none); see :mod:`api.memo`."""
     head_ttl: float = 1.0
     """Seconds a resolved ``HEAD`` (or branch) is reused before git is asked again."""
     access_log: str = "-"

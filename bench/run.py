@@ -1,7 +1,7 @@
 """Load the evaluate endpoint and a bare endpoint of the same server with wrk; print figures.
 
     .venv/bin/python bench/run.py [--server granian|uvicorn] [--workers N]
-                                  [--connections 32] [--duration 10]
+                                  [--connections 32] [--duration 10] [--distinct]
 
 Starts ``bareme``'s app (plus ``/bench/bare``) on a free loopback port, warms both
 endpoints, then runs wrk against each for a bounded time and prints requests/s and
@@ -40,7 +40,19 @@ wrk.method = "POST"
 wrk.body = io.open("{body}", "rb"):read("*a")
 wrk.headers["Content-Type"] = "application/json"
 wrk.headers["Authorization"] = "Bearer {key}"
+local distinct = {distinct}
+local cut = string.find(wrk.body, "{marker}", 1, true)
+local head, tail = string.sub(wrk.body, 1, cut - 1), string.sub(wrk.body, cut + {width})
+local counter = 0
+if distinct then
+  request = function()
+    counter = counter + 1
+    return wrk.format(nil, nil, nil, head .. string.format("%012d", counter) .. tail)
+  end
+end
 """
+MARKER = "000000000000"
+"""Stands in the first event id; in ``--distinct`` runs each request puts its own number."""
 
 
 def body(records: int = 20) -> bytes:
@@ -51,7 +63,9 @@ def body(records: int = 20) -> bytes:
         if row["customer_id"] == customer["id"]:
             by_metric.setdefault(row["metric"], []).append(row)
     mixed = itertools.chain.from_iterable(zip(*by_metric.values(), strict=False))
-    usage = [{"event_id": r["event_id"], "metric": r["metric"], "quantity": r["quantity"],
+    # Each event id ends with the marker; --distinct changes its first occurrence only.
+    usage = [{"event_id": f"{r['event_id']}-{MARKER}", "metric": r["metric"],
+              "quantity": r["quantity"],
               "timestamp": r["timestamp"], "attributes": {"region": r["region"]}}
              for r in itertools.islice(mixed, records)]
     return msgspec.json.encode({"customer": dict(customer), "usage": usage, "period": "2026-10"})
@@ -105,6 +119,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--distinct", action="store_true",
+                        help="Make every request's usage unique (a new first event id), so "
+                             "no evaluation is answered from the memo of repeated requests.")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install wrk")
@@ -113,7 +130,9 @@ def main() -> None:
         folder = Path(tmp)
         (folder / "body.json").write_bytes(body())
         script = folder / "post.lua"
-        script.write_text(LUA.format(body=folder / "body.json", key=key))
+        script.write_text(LUA.format(body=folder / "body.json", key=key, marker=MARKER,
+                                     width=len(MARKER),
+                                     distinct="true" if args.distinct else "false"))
         process = start(args.server, args.workers, port, key, folder / "access.log")
         try:
             check = httpx.post(f"http://127.0.0.1:{port}/v1/evaluate",
@@ -130,7 +149,7 @@ def main() -> None:
             process.wait(timeout=30)
     print(f"server={args.server} workers={args.workers} connections={args.connections} "
           f"duration={args.duration}s cores={os.cpu_count()} body={len(body())} bytes, "
-          "20 usage records")
+          f"20 usage records, {'distinct' if args.distinct else 'repeated'} bodies")
     for name, r in results.items():
         print(f"{name:9s} {r['rps']:9.0f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms"
               f"  non-2xx {int(r['errors'])}")

@@ -15,6 +15,7 @@ from api.convert import diagnostics_out
 from api.customers import CustomerDirectory
 from api.errors import PROBLEM_JSON, TITLES, ApiProblem
 from api.keys import Role
+from api.memo import EvaluationMemo
 from api.rules import RuleBook
 from api.settings import ApiSettings
 from api.wire import Problem
@@ -30,6 +31,7 @@ class Services(msgspec.Struct, frozen=True, kw_only=True):
     settings: ApiSettings
     rules: RuleBook
     customers: CustomerDirectory
+    memo: EvaluationMemo
 
 
 def services(state: State) -> Services:

@@ -1,8 +1,9 @@
 """``POST /v1/evaluate``: a customer's usage for one month, priced and taxed.
 
 The answer is the engine's own bytes (:func:`engine.document.evaluation_bytes`), exactly
-what ``bareme evaluate`` prints for the same inputs. The work runs in a worker thread so
-that the event loop keeps serving other requests meanwhile.
+what ``bareme evaluate`` prints for the same inputs; a repeated request is answered from
+:class:`~api.memo.EvaluationMemo`. The work runs in a worker thread so that the event loop
+keeps serving other requests meanwhile.
 """
 
 from __future__ import annotations
@@ -53,13 +54,18 @@ def evaluate_request(data: EvaluateRequest, found: Services) -> bytes:
             path="body", line=0, column=0, code="request.period", message=str(exc),
             pointer="/period")]) from None
     customer = customer_of(data, found.customers)
+    key = found.memo.key(ruleset.commit, customer, period.label, data.usage)
+    if (remembered := found.memo.get(key)) is not None:
+        return remembered
     records = records_of(data.usage, customer.id)
     try:
         evaluation = evaluate(ruleset, customer, period, records)
     except DiagnosticsError as exc:
         raise ApiProblem("invalid-usage", f"{len(exc.diagnostics)} problem(s) in 'usage'",
                          diagnostics_out(exc.diagnostics)) from None
-    return evaluation_bytes(evaluation)
+    answer = evaluation_bytes(evaluation)
+    found.memo.put(key, answer)
+    return answer
 
 
 ROUTES = (evaluate_usage,)
