@@ -116,7 +116,10 @@ def _on_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[byt
 
 def _on_http(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
     assert isinstance(exc, HTTPException)
-    if isinstance(exc, ValidationException):
+    if isinstance(exc, ValidationException) and "decoder" in request.route_handler.opt:
+        # The route's decoder accepted or refused any body given: this one had none.
+        problem = ApiProblem("malformed-json", "the body is empty; send a JSON object")
+    elif isinstance(exc, ValidationException):
         problem = ApiProblem("bad-request", str(exc.detail))
     elif exc.status_code == 413:
         limit = request.route_handler.resolve_request_max_body_size()

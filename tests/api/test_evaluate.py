@@ -72,6 +72,11 @@ def test_malformed_json_is_400(client: Client) -> None:
     assert data["detail"] == "Input data was truncated"
 
 
+def test_an_empty_body_is_400(client: Client) -> None:
+    data = problem(post(client, b""), 400, "malformed-json")
+    assert "empty" in data["detail"]
+
+
 def test_an_unknown_field_is_refused_with_its_pointer(client: Client) -> None:
     body = evaluate_body()
     body["usage"][1]["region"] = "fr-par"
