@@ -62,12 +62,10 @@ class RuleBook:
                 raise RevisionError(f"as_known_at: {exc}") from None
             return self.store.as_known_at(instant)
         name = rev or "HEAD"
-        if name in self._known:
-            return name
+        known = self.known_commit(name)
+        if known is not None:
+            return known
         now = self._clock()
-        cached = self._names.get(name)
-        if cached is not None and cached[0] > now:
-            return cached[1]
         sha = self.store.resolve(name)
         with self._lock:
             if len(self._names) >= _MAX_NAMES:
@@ -75,6 +73,16 @@ class RuleBook:
             self._names[name] = (now + self._ttl, sha)
             self._known.add(sha)
         return sha
+
+    def known_commit(self, rev: str | None = None) -> str | None:
+        """The commit of ``rev`` (default ``HEAD``) if known without asking git, else ``None``."""
+        name = rev or "HEAD"
+        if name in self._known:
+            return name
+        cached = self._names.get(name)
+        if cached is not None and cached[0] > self._clock():
+            return cached[1]
+        return None
 
     def ruleset(self, sha: str) -> Ruleset:
         """The checked ruleset of a commit, or :class:`DiagnosticsError` with every problem."""

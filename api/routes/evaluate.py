@@ -2,12 +2,13 @@
 
 The answer is the engine's own bytes (:func:`engine.document.evaluation_bytes`), exactly
 what ``bareme evaluate`` prints for the same inputs; a repeated request is answered from
-:class:`~api.memo.EvaluationMemo`. The work runs in a worker thread so that the event loop
-keeps serving other requests meanwhile.
+:class:`~api.memo.EvaluationMemo` without leaving the event loop; any other runs in a worker
+thread, so that the loop keeps serving other requests meanwhile.
 """
 
 from __future__ import annotations
 
+import anyio.to_thread
 from litestar import Response, post
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
@@ -23,28 +24,43 @@ from engine.document import evaluation_bytes
 from engine.evaluate import evaluate
 from engine.timeline import PeriodSyntaxError, parse_period
 
-__all__ = ["ROUTES", "evaluate_request"]
+__all__ = ["ROUTES", "evaluate_request", "remembered"]
 
 
 @post("/v1/evaluate", **secured("billing", "auditor"),
       opt=decoder_opt(EvaluateRequest),
-      sync_to_thread=True, status_code=200, tags=["evaluate"],
+      status_code=200, tags=["evaluate"],
       summary="Evaluate usage for a customer and a month",
       responses={200: ResponseSpec(data_container=EvaluationOut, generate_examples=False,
                                    description="The evaluation (CONTRACT.md)"),
                  **problems("malformed-json", "invalid-request", "invalid-usage",
                             "too-large")})
-def evaluate_usage(data: JSONBody[EvaluateRequest], state: State) -> Response[bytes]:
+async def evaluate_usage(data: JSONBody[EvaluateRequest], state: State) -> Response[bytes]:
     """Price, tax and annotate the usage; the same bytes as ``bareme evaluate``."""
-    return Response(evaluate_request(data, services(state)), media_type="application/json")
-
-
-def evaluate_request(data: EvaluateRequest, found: Services) -> bytes:
-    """The evaluation bytes of a request, or an :class:`ApiProblem` saying what is wrong."""
+    found = services(state)
     limit = found.settings.max_records
     if len(data.usage) > limit:
         raise ApiProblem("too-large", f"{len(data.usage)} usage records; at most {limit} "
                          "per request")
+    answer = remembered(data, found)
+    if answer is None:
+        answer = await anyio.to_thread.run_sync(evaluate_request, data, found)
+    return Response(answer, media_type="application/json")
+
+
+def remembered(data: EvaluateRequest, found: Services) -> bytes | None:
+    """The answer to an identical earlier request, found without git or evaluation."""
+    if data.as_known_at is not None:
+        return None
+    commit = found.rules.known_commit(data.rev)
+    if commit is None:
+        return None
+    customer = customer_of(data, found.customers)
+    return found.memo.get(found.memo.key(commit, customer, data.period, data.usage))
+
+
+def evaluate_request(data: EvaluateRequest, found: Services) -> bytes:
+    """The evaluation bytes of a request, or an :class:`ApiProblem` saying what is wrong."""
     with rules_errors():
         ruleset = found.rules.at(data.rev, data.as_known_at)
     try:
@@ -54,7 +70,7 @@ def evaluate_request(data: EvaluateRequest, found: Services) -> bytes:
             path="body", line=0, column=0, code="request.period", message=str(exc),
             pointer="/period")]) from None
     customer = customer_of(data, found.customers)
-    key = found.memo.key(ruleset.commit, customer, period.label, data.usage)
+    key = found.memo.key(ruleset.commit, customer, data.period, data.usage)
     if (remembered := found.memo.get(key)) is not None:
         return remembered
     records = records_of(data.usage, customer.id)

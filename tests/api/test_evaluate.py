@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from api import create_app
+from api.wire import EvaluationOut
 from tests.api.conftest import CUSTOMER, Rules, auth, evaluate_body, problem, settings_for, usage
 
 Client = TestClient[Litestar]
@@ -31,6 +33,12 @@ def test_evaluates_an_inline_customer(client: Client, rules: Rules) -> None:
     vcpu = [line for line in document["lines"] if line["rule_id"] == "compute.vcpu"]
     assert [line["unit_price"] for line in vcpu] == ["0.0420"]
     assert document["totals"]["currency"] == "EUR"
+
+
+def test_the_answer_matches_its_documented_schema(client: Client) -> None:
+    response = post(client, evaluate_body())
+    document = msgspec.json.decode(response.content, type=EvaluationOut)
+    assert document.lines and document.digest.startswith("sha256:")
 
 
 def test_a_customer_by_id_comes_from_the_directory(client: Client) -> None:
