@@ -237,6 +237,7 @@ class EvaluationOut(msgspec.Struct, frozen=True, kw_only=True):
     commit: str
     timezone: str
     tax_point: str
+    issue_date: str | None = None
     lines: list[_LineOut]
     taxes: list[_TaxOut]
     mentions: list[_MentionOut]
