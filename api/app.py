@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import anyio
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
@@ -42,12 +43,19 @@ def create_app(settings: ApiSettings, log_sink: Sink | None = None) -> Litestar:
         openapi_config=_openapi(),
         request_class=StrictRequest,
         request_max_body_size=settings.max_body_bytes,
+        on_startup=[_limit_evaluations],
         logging_config=None,
         debug=False,
     )
     # Around Litestar's own handler, so that unrouted requests (404, 405) are logged too.
     app.asgi_handler = AccessLog(app.asgi_handler, log_sink or _sink(settings.access_log))
     return app
+
+
+def _limit_evaluations(app: Litestar) -> None:
+    """Made in the event loop: how many evaluations may run in threads at once."""
+    app.state.evaluation_threads = anyio.CapacityLimiter(
+        app.state.services.settings.evaluation_threads)
 
 
 def _state(settings: ApiSettings, found: Services) -> State:

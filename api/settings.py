@@ -36,6 +36,8 @@ class ApiSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Usage records per evaluation; more get 413."""
     memo_size: int = 1024
     """Evaluations remembered by input digest (0: none); see :mod:`api.memo`."""
+    evaluation_threads: int = 1
+    """Evaluations running at once per worker process (they hold the GIL)."""
     head_ttl: float = 1.0
     """Seconds a resolved ``HEAD`` (or branch) is reused before git is asked again."""
     access_log: str = "-"
