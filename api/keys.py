@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Literal, get_args
 
 import msgspec
@@ -134,7 +134,3 @@ class KeyRing:
                 found = key
         return found
 
-    @classmethod
-    def of(cls, keys: Mapping[str, str]) -> KeyRing:
-        """A ring from ``{key: role}`` (tests)."""
-        return cls(keys_from_pairs(",".join(f"{role}={key}" for key, role in keys.items())))
