@@ -1,0 +1,96 @@
+"""The Litestar application: ``create_app(settings)``.
+
+Routes are in :mod:`api.routes`; wire types in :mod:`api.wire`; errors are problem
+details (:mod:`api.errors`); every request is logged as one JSON line with its id.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import anyio
+from litestar import Litestar
+from litestar.datastructures import State
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+
+from api.access_log import AccessLog, Sink
+from api.customers import CustomerDirectory, FileDirectory, NoDirectory
+from api.decoding import StrictRequest
+from api.errors import exception_handlers
+from api.keys import KeyRing
+from api.memo import EvaluationMemo
+from api.routes import ROUTES
+from api.routes.common import Services
+from api.rules import RuleBook
+from api.settings import ApiSettings
+
+__all__ = ["create_app"]
+
+VERSION = "1.0.0"
+
+
+def create_app(settings: ApiSettings, log_sink: Sink | None = None) -> Litestar:
+    """The API for ``settings``; access-log lines go to ``log_sink`` or per the settings."""
+    found = Services(settings=settings, rules=RuleBook(settings.repo, settings.head_ttl),
+                     customers=_directory(settings), memo=EvaluationMemo(settings.memo_size))
+    app = Litestar(
+        route_handlers=list(ROUTES),
+        state=_state(settings, found),
+        exception_handlers=exception_handlers(),  # type: ignore[arg-type]
+        openapi_config=_openapi(),
+        request_class=StrictRequest,
+        request_max_body_size=settings.max_body_bytes,
+        on_startup=[_limit_evaluations],
+        logging_config=None,
+        debug=False,
+    )
+    # Around Litestar's own handler, so that unrouted requests (404, 405) are logged too.
+    app.asgi_handler = AccessLog(app.asgi_handler, log_sink or _sink(settings.access_log))
+    return app
+
+
+def _limit_evaluations(app: Litestar) -> None:
+    """Made in the event loop: how many evaluations may run in threads at once."""
+    app.state.evaluation_threads = anyio.CapacityLimiter(
+        app.state.services.settings.evaluation_threads)
+
+
+def _state(settings: ApiSettings, found: Services) -> State:
+    return State({"services": found, "keyring": KeyRing(settings.keys), "dev": settings.dev})
+
+
+def _directory(settings: ApiSettings) -> CustomerDirectory:
+    if settings.customers_file:
+        return FileDirectory(settings.customers_file)
+    return NoDirectory()
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="Barème", version=VERSION,
+        description="Versioned billing rules (pricing, French TVA, legal mentions) evaluated "
+                    "at every timestamp. Errors are RFC 9457 problem details.",
+        path="/schema",
+        render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin(path="/")],
+        components=Components(security_schemes={
+            "apiKey": SecurityScheme(type="http", scheme="bearer",
+                                     description="Authorization: Bearer <API key>")}),
+    )
+
+
+def _sink(target: str) -> Sink | None:
+    if not target:
+        return None
+    if target == "-":
+        stream = sys.stdout.buffer
+
+        def write(line: bytes) -> None:
+            stream.write(line)
+            stream.flush()
+
+        return write
+    handle = Path(target).open("ab", buffering=0)  # noqa: SIM115 - lives as long as the app
+    return handle.write

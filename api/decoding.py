@@ -1,0 +1,36 @@
+"""Strict request bodies: decoded once, straight into the handler's struct, by msgspec.
+
+Litestar's default path decodes JSON into Python objects and then converts them leniently;
+a route that names a decoder in ``opt["decoder"]`` gets its body decoded directly and
+strictly instead, with errors reported as problem details.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+from litestar import Request
+
+from api.errors import decode_problem
+
+__all__ = ["StrictRequest", "decoder_opt"]
+
+
+class StrictRequest(Request[Any, Any, Any]):
+    """A request whose JSON body is decoded by the route's own msgspec decoder."""
+
+    async def json(self) -> Any:
+        """The body as the route's struct, or an :class:`~api.errors.ApiProblem`."""
+        decoder = self.route_handler.opt.get("decoder")
+        if decoder is None:
+            return await super().json()
+        try:
+            return decoder.decode(await self.body())
+        except msgspec.DecodeError as exc:
+            raise decode_problem(exc) from None
+
+
+def decoder_opt(struct: type[Any]) -> dict[str, Any]:
+    """Route ``opt`` that makes :class:`StrictRequest` decode the body as ``struct``."""
+    return {"decoder": msgspec.json.Decoder(struct)}

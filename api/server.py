@@ -1,0 +1,43 @@
+"""Run the app under a production ASGI server: granian (default) or uvicorn.
+
+With several workers each process builds its own app from the settings passed in the
+environment (as JSON, keys hashed), since worker processes import the app by name.
+"""
+
+from __future__ import annotations
+
+import os
+
+import msgspec
+from litestar import Litestar
+
+from api.app import create_app
+from api.settings import ApiSettings
+
+__all__ = ["SERVERS", "app_from_environment", "run"]
+
+SERVERS = ("granian", "uvicorn")
+_SETTINGS_VARIABLE = "BAREME_SERVE_SETTINGS"
+_TARGET = "api.server:app_from_environment"
+
+
+def app_from_environment() -> Litestar:
+    """The app of the settings ``run`` left in the environment (a worker's factory)."""
+    return create_app(msgspec.json.decode(os.environ[_SETTINGS_VARIABLE], type=ApiSettings))
+
+
+def run(settings: ApiSettings, target: str = _TARGET) -> None:
+    """Serve until interrupted; ``target`` names the app factory workers import."""
+    os.environ[_SETTINGS_VARIABLE] = msgspec.json.encode(settings).decode()
+    if settings.server == "uvicorn":
+        import uvicorn
+
+        uvicorn.run(target, factory=True, host=settings.host, port=settings.port,
+                    workers=settings.workers, access_log=False, log_level="warning",
+                    server_header=False)
+        return
+    from granian.constants import Interfaces
+    from granian.server import Server
+
+    Server(target, factory=True, address=settings.host, port=settings.port,
+           interface=Interfaces.ASGI, workers=settings.workers, log_access=False).serve()

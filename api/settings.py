@@ -1,0 +1,82 @@
+"""Settings of the HTTP API, built by ``bareme serve`` (or by tests) and given to ``create_app``."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import msgspec
+
+from api.keys import ApiKey, KeyFileError, keys_from_pairs, parse_key_file
+
+__all__ = ["ApiSettings", "is_loopback", "keys_from_environment"]
+
+
+class ApiSettings(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything the app needs; no field is read from the environment by the app itself."""
+
+    repo: str
+    """Rules repository (a git working tree)."""
+    data_dir: str = ".bareme"
+    database_url: str = ""
+    """Operational store; the customer directory will read it once it exists."""
+    host: str = "127.0.0.1"
+    port: int = 8000
+    customers_file: str | None = None
+    """YAML or JSON list of customers that ``"customer": "<id>"`` looks up."""
+    keys: tuple[ApiKey, ...] = ()
+    """Accepted keys, hashed."""
+    dev: bool = False
+    """Development mode: no key needed, every role granted; loopback hosts only."""
+    max_body_bytes: int = 2_000_000
+    """Larger requests get 413 before their body is read past this size."""
+    max_records: int = 10_000
+    """Usage records per evaluation; more get 413."""
+    memo_size: int = 1024
+    """Evaluations remembered by input digest (0: none); see :mod:`api.memo`."""
+    evaluation_threads: int = 1
+    """Evaluations running at once per worker process (they hold the GIL)."""
+    head_ttl: float = 1.0
+    """Seconds a resolved ``HEAD`` (or branch) is reused before git is asked again."""
+    access_log: str = "-"
+    """Where JSON access-log lines go: ``-`` for stdout, a file path, or empty for none."""
+    workers: int = 1
+    server: str = "granian"
+    """``granian`` or ``uvicorn``."""
+
+    def __post_init__(self) -> None:
+        if self.dev and not is_loopback(self.host):
+            raise ValueError(f"development mode (no API keys) is for loopback hosts only; "
+                             f"got host {self.host!r}")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` names this machine only.
+
+    >>> is_loopback("127.0.0.1"), is_loopback("localhost"), is_loopback("0.0.0.0")
+    (True, True, False)
+    """
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def keys_from_environment(env: Mapping[str, str] | None = None) -> tuple[ApiKey, ...]:
+    """Keys of ``BAREME_API_KEYS_FILE`` (hashed entries) and ``BAREME_API_KEYS`` (pairs)."""
+    env = os.environ if env is None else env
+    keys: list[ApiKey] = []
+    if path := env.get("BAREME_API_KEYS_FILE"):
+        try:
+            text = Path(path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise KeyFileError(f"BAREME_API_KEYS_FILE: cannot read {path}: "
+                               f"{exc.strerror or exc}") from None
+        keys.extend(parse_key_file(text, path))
+    if pairs := env.get("BAREME_API_KEYS"):
+        keys.extend(keys_from_pairs(pairs))
+    return tuple(keys)

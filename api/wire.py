@@ -1,0 +1,246 @@
+"""Wire types of the HTTP API: what clients send and receive, as msgspec structs.
+
+Requests refuse unknown fields. Quantities and amounts travel as decimal strings: a JSON
+number passes through binary floating point in most clients, so it is refused.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import msgspec
+from msgspec import Meta
+
+__all__ = ["ChangeOut", "CustomerIn", "DiagnosticOut", "DiffOut", "EvaluateRequest",
+           "EvaluationOut", "Health", "Problem", "Ready", "RulesetOut", "UsageIn",
+           "ValidateRequest", "ValidationOut", "VersionOut", "VersionsOut"]
+
+DecimalText = Annotated[str, Meta(description="Decimal string, such as \"12.5\"; never a "
+                                              "JSON number.", examples=["12.5"])]
+
+
+class _In(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Base of request structs: unknown fields are errors."""
+
+
+class UsageIn(_In, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """One usage event, as in CONTRACT.md."""
+
+    event_id: str
+    metric: Annotated[str, Meta(examples=["compute.vcpu_hours"])]
+    quantity: DecimalText
+    timestamp: Annotated[str, Meta(description="RFC 3339 with offset.",
+                                   examples=["2026-10-14T09:30:00Z"])]
+    customer_id: str | None = None
+    """Defaults to the request's customer; any other id is an error."""
+    attributes: dict[str, str] = {}
+    """Other columns of the record (region, sku, …), available to rules."""
+
+
+class CustomerIn(_In, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A customer given inline, as in CONTRACT.md."""
+
+    id: str
+    name: str
+    kind: Literal["business", "consumer"] = "business"
+    country: Annotated[str, Meta(description="ISO 3166-1 alpha-2.", examples=["FR"])] = "FR"
+    postal_code: str = ""
+    siren: str | None = None
+    vat_number: str | None = None
+    address: str = ""
+
+
+class EvaluateRequest(_In, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``POST /v1/evaluate``: a customer's usage for one billing month."""
+
+    customer: Annotated[str | CustomerIn, Meta(
+        description="The customer inline, or its id in the customer directory.")]
+    usage: list[UsageIn]
+    period: Annotated[str, Meta(description="Billing month, YYYY-MM.", examples=["2026-10"])]
+    rev: str | None = None
+    """Commit, branch or tag of the rules; HEAD by default."""
+    as_known_at: str | None = None
+    """RFC 3339 instant: use the last commit at or before it (instead of ``rev``)."""
+
+
+class ValidateRequest(_In, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``POST /v1/rulesets/validate``: rule files to check, by path in a rules repository."""
+
+    files: dict[str, str]
+    """Path (``rulesets/…`` or ``legal_mentions/…``) to UTF-8 content."""
+    base: str | None = None
+    """When given, the files are laid over this revision's files before checking."""
+
+
+class DiagnosticOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """One located problem."""
+
+    path: str
+    """File, or ``usage`` / ``customer`` / ``body`` for parts of the request."""
+    line: int
+    """1-based line; for ``usage``, the record number."""
+    column: int
+    code: str
+    message: str
+    pointer: str | None = None
+    """JSON pointer into the request body, when the problem is in it."""
+
+
+class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """RFC 9457 problem details (``application/problem+json``)."""
+
+    type: str
+    """Stable URI of the kind of problem."""
+    title: str
+    status: int
+    detail: str | None = None
+    instance: str | None = None
+    request_id: str | None = None
+    diagnostics: list[DiagnosticOut] = []
+
+
+class VersionOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A ruleset version: a commit that changed rules."""
+
+    commit: str
+    date: str
+    author: str
+    subject: str
+
+
+class VersionsOut(msgspec.Struct, frozen=True, kw_only=True):
+    """Ruleset versions, newest first."""
+
+    head: str
+    versions: list[VersionOut]
+
+
+class RulesetOut(msgspec.Struct, frozen=True, kw_only=True):
+    """The rules of one commit, as loaded."""
+
+    commit: str
+    timezone: str
+    currency: str
+    rules: list[dict[str, Any]]
+    overrides: list[dict[str, Any]]
+    extensions: dict[str, Any]
+
+
+class ValidationOut(msgspec.Struct, frozen=True, kw_only=True):
+    """Whether uploaded rule files form a valid ruleset, and every problem."""
+
+    valid: bool
+    rules: int
+    diagnostics: list[DiagnosticOut]
+
+
+class ChangeOut(msgspec.Struct, frozen=True, kw_only=True):
+    """One difference between two rulesets."""
+
+    kind: str
+    family: str
+    item: str
+    description: str
+    version: str | None = None
+    field: str | None = None
+    before: Any = None
+    after: Any = None
+
+
+class DiffOut(msgspec.Struct, frozen=True, kw_only=True):
+    """Rule-by-rule changes from ``base`` to ``head``."""
+
+    base: str
+    head: str
+    changes: list[ChangeOut]
+
+
+class Health(msgspec.Struct, frozen=True, kw_only=True):
+    """The process answers."""
+
+    status: str
+
+
+class Ready(msgspec.Struct, frozen=True, kw_only=True):
+    """The rules repository is readable and its HEAD ruleset valid."""
+
+    status: str
+    commit: str
+
+
+class _PeriodOut(msgspec.Struct, frozen=True, kw_only=True):
+    label: str
+    start: str
+    end: str
+
+
+class _ProvenanceOut(msgspec.Struct, frozen=True, kw_only=True):
+    rule_id: str
+    version: str
+    path: str
+    line: int
+    blob: str
+    commit: str
+    override_id: str | None = None
+
+
+class _LineOut(msgspec.Struct, frozen=True, kw_only=True):
+    rule_id: str
+    version: str
+    label: str
+    component: str
+    tier: int | None
+    quantity: str
+    unit: str
+    unit_price: str
+    amount: str
+    vat_rate: str | None
+    vat_category: str | None
+    usage_from: str
+    usage_to: str
+    provenance: _ProvenanceOut
+
+
+class _TaxOut(msgspec.Struct, frozen=True, kw_only=True):
+    category: str
+    rate: str
+    base: str
+    amount: str
+    exemption_reason: str | None = None
+    exemption_code: str | None = None
+    provenance: list[_ProvenanceOut] = []
+
+
+class _MentionOut(msgspec.Struct, frozen=True, kw_only=True):
+    id: str
+    text: str
+    provenance: _ProvenanceOut | None = None
+
+
+class _TotalsOut(msgspec.Struct, frozen=True, kw_only=True):
+    net: str
+    tax: str
+    gross: str
+    currency: str
+
+
+class _UsageSummary(msgspec.Struct, frozen=True, kw_only=True):
+    records: int
+    digest: str
+
+
+class EvaluationOut(msgspec.Struct, frozen=True, kw_only=True):
+    """The evaluation of CONTRACT.md (documentation only: the API sends the engine's bytes)."""
+
+    customer_id: str
+    period: _PeriodOut
+    commit: str
+    timezone: str
+    tax_point: str
+    issue_date: str | None = None
+    lines: list[_LineOut]
+    taxes: list[_TaxOut]
+    mentions: list[_MentionOut]
+    totals: _TotalsOut
+    usage: _UsageSummary
+    digest: str

@@ -1,0 +1,82 @@
+"""``bareme serve`` (the HTTP API) and ``bareme keys`` (API keys for its keys file)."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from api.keys import ROLES, KeyFileError, new_key, render_entry
+from api.server import SERVERS, run
+from api.settings import ApiSettings, keys_from_environment
+from bareme.errors import UserError
+from bareme.settings import Settings
+
+__all__ = ["COMMANDS"]
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True, envvar="BAREME_HOST")
+@click.option("--port", default=8000, show_default=True, type=int, envvar="BAREME_PORT")
+@click.option("--customers", metavar="FILE", envvar="BAREME_CUSTOMERS",
+              help="Customers looked up by id (YAML or JSON list) [env BAREME_CUSTOMERS].")
+@click.option("--server", type=click.Choice(SERVERS), default="granian", show_default=True)
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              envvar="BAREME_WORKERS")
+@click.option("--access-log", default="-", show_default=True, metavar="FILE",
+              help="JSON access-log lines: '-' for stdout, a file, or '' for none.")
+@click.option("--max-body-bytes", default=2_000_000, show_default=True,
+              type=click.IntRange(1024))
+@click.option("--max-records", default=10_000, show_default=True, type=click.IntRange(1))
+@click.option("--dev", is_flag=True, envvar="BAREME_API_DEV",
+              help="Development mode: no API keys, every role; loopback hosts only.")
+@click.pass_obj
+def serve(settings: Settings, host: str, port: int, customers: str | None, server: str,
+          workers: int, access_log: str, max_body_bytes: int, max_records: int,
+          dev: bool) -> None:
+    """Serve the HTTP API (keys from BAREME_API_KEYS_FILE or BAREME_API_KEYS)."""
+    try:
+        keys = keys_from_environment()
+        api_settings = ApiSettings(
+            repo=str(settings.repo), data_dir=str(settings.data_dir),
+            database_url=settings.database_url, host=host, port=port,
+            customers_file=customers, keys=keys, dev=dev, max_body_bytes=max_body_bytes,
+            max_records=max_records, access_log=access_log, workers=workers, server=server)
+    except (KeyFileError, ValueError) as exc:
+        raise UserError(str(exc)) from None
+    if not keys and not dev:
+        raise UserError("no API keys: set BAREME_API_KEYS_FILE (see 'bareme keys new') or "
+                        "BAREME_API_KEYS, or use --dev on a loopback host")
+    mode = "development mode, no keys" if dev else f"{len(keys)} key(s)"
+    click.echo(f"Barème API on http://{host}:{port} ({mode}; {server}, {workers} worker(s)); "
+               f"OpenAPI at /schema/openapi.json, interactive page at /schema/", err=True)
+    run(api_settings)
+
+
+@click.group()
+def keys() -> None:
+    """API keys: make one, or hash one, as a line of the keys file."""
+
+
+@keys.command("new")
+@click.option("--name", required=True, help="Who holds the key (shown in access logs).")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+def new(name: str, roles: tuple[str, ...]) -> None:
+    """Make a key: print it once on stderr, and its keys-file line on stdout."""
+    key = new_key()
+    click.echo(f"key (give it to {name}; it is not stored): {key}", err=True)
+    click.echo(render_entry(name, roles, key))
+
+
+@keys.command("hash")
+@click.option("--name", required=True)
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+def hash_(name: str, roles: tuple[str, ...]) -> None:
+    """Read a key on stdin; print its keys-file line."""
+    key = sys.stdin.readline().strip()
+    if not key:
+        raise UserError("give the key on standard input")
+    click.echo(render_entry(name, roles, key))
+
+
+COMMANDS = (serve, keys)

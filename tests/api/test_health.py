@@ -1,0 +1,47 @@
+"""``/health`` and ``/ready``; the OpenAPI document and its page."""
+
+from __future__ import annotations
+
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from api import create_app
+from tests.api.conftest import Rules, problem, settings_for
+from tests.conftest import GitRepo
+
+Client = TestClient[Litestar]
+
+
+def test_health_and_ready(client: Client, rules: Rules) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    assert client.get("/ready").json() == {"status": "ready", "commit": rules.v2}
+
+
+def test_not_ready_when_head_is_invalid(client: Client, rules: Rules) -> None:
+    rules.repo.commit("broken", {"rulesets/pricing/rules.yaml": "rules: 3\n"})
+    data = problem(client.get("/ready"), 503, "not-ready")
+    assert "bareme validate" in data["detail"]
+
+
+def test_not_ready_without_commits(git_repo: GitRepo, rules: Rules) -> None:
+    empty = git_repo.root.parent / "empty"
+    empty.mkdir()
+    GitRepo(empty)
+    with TestClient(create_app(settings_for(rules, repo=str(empty)))) as client:
+        problem(client.get("/ready"), 503, "not-ready")
+
+
+def test_unknown_paths_and_methods_are_problems(client: Client) -> None:
+    problem(client.get("/v2/nothing"), 404, "not-found")
+    problem(client.get("/v1/evaluate"), 405, "method-not-allowed")
+
+
+def test_the_openapi_document_and_page(client: Client) -> None:
+    schema = client.get("/schema/openapi.json").json()
+    assert {"/v1/evaluate", "/v1/rulesets", "/v1/rulesets/{rev}", "/v1/rulesets/validate",
+            "/v1/diff", "/health", "/ready"} <= set(schema["paths"])
+    evaluate = schema["paths"]["/v1/evaluate"]["post"]
+    assert set(evaluate["responses"]) >= {"200", "400", "401", "403", "413", "422", "500"}
+    assert "application/problem+json" in evaluate["responses"]["422"]["content"]
+    page = client.get("/schema/")
+    assert page.status_code == 200 and "swagger" in page.text.lower()

@@ -1,0 +1,75 @@
+"""Key files, ``BAREME_API_KEYS`` and the key ring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from api.keys import KeyFileError, KeyRing, keys_from_pairs, parse_key_file, render_entry
+from api.settings import keys_from_environment
+from bareme.cli import cli
+
+
+def test_a_rendered_entry_identifies_its_key_only() -> None:
+    line = render_entry("alice", ["billing", "auditor"], "s3cret")
+    assert "s3cret" not in line
+    (key,) = parse_key_file(f"# comment\n\n{line}  # trailing\n", "keys")
+    ring = KeyRing([key])
+    assert ring.identify("s3cret") == key
+    assert key.roles == ("billing", "auditor")
+    assert ring.identify("s3cret ") is None
+    assert ring.identify("") is None
+
+
+def test_salts_differ_between_entries() -> None:
+    assert render_entry("a", ["billing"], "k") != render_entry("a", ["billing"], "k")
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("alice billing", "expected 'name roles"),
+    ("alice billing md5:00:11", "unsupported hash"),
+    ("alice admin sha256:00:" + "0" * 64, "unknown role 'admin'"),
+])
+def test_a_bad_key_file_names_the_line(text: str, message: str) -> None:
+    with pytest.raises(KeyFileError, match=message) as error:
+        parse_key_file("# keys\n" + text, "keys.txt")
+    assert "keys.txt:2" in str(error.value)
+
+
+def test_environment_pairs_and_file_are_both_read(tmp_path: Path) -> None:
+    path = tmp_path / "keys"
+    path.write_text(render_entry("ops", ["auditor"], "from-file") + "\n")
+    keys = keys_from_environment({"BAREME_API_KEYS_FILE": str(path),
+                                  "BAREME_API_KEYS": "billing=from-env"})
+    ring = KeyRing(keys)
+    assert [k.roles for k in keys] == [("auditor",), ("billing",)]
+    assert ring.identify("from-file") is not None and ring.identify("from-env") is not None
+    with pytest.raises(KeyFileError, match="role=key"):
+        keys_from_pairs("billing")
+    with pytest.raises(KeyFileError, match="cannot read"):
+        keys_from_environment({"BAREME_API_KEYS_FILE": str(tmp_path / "missing")})
+
+
+def test_bareme_keys_new_and_hash_make_entries() -> None:
+    runner = CliRunner()
+    made = runner.invoke(cli, ["keys", "new", "--name", "svc", "--role", "billing"])
+    assert made.exit_code == 0, made.output
+    key = made.stderr.strip().rsplit(" ", 1)[-1]
+    (entry,) = parse_key_file(made.stdout, "stdout")
+    assert KeyRing([entry]).identify(key) == entry
+    hashed = runner.invoke(cli, ["keys", "hash", "--name", "svc", "--role", "pricing"],
+                           input=f"{key}\n")
+    (again,) = parse_key_file(hashed.stdout, "stdout")
+    assert KeyRing([again]).identify(key) is not None
+
+
+def test_bareme_serve_refuses_to_run_without_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("BAREME_API_KEYS", raising=False)
+    monkeypatch.delenv("BAREME_API_KEYS_FILE", raising=False)
+    result = CliRunner().invoke(cli, ["serve"])
+    assert result.exit_code != 0
+    assert "no API keys" in result.output
+    result = CliRunner().invoke(cli, ["serve", "--dev", "--host", "0.0.0.0"])
+    assert "loopback" in result.output
