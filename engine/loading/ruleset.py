@@ -73,9 +73,12 @@ def _parse(ctx: LoadContext, file: RuleFile, schema: str) -> dict[str, Any] | No
     try:
         text = file.data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        ctx.diagnostics.append(Diagnostic(path=file.path, line=1, column=exc.start + 1,
-                                          code="file.encoding",
-                                          message="the file is not valid UTF-8"))
+        before = file.data[:exc.start]
+        line, column = before.count(b"\n") + 1, exc.start - before.rfind(b"\n")
+        ctx.diagnostics.append(Diagnostic(
+            path=file.path, line=line, column=column, code="file.encoding",
+            message=f"byte {file.data[exc.start]:#04x} is not valid UTF-8; save the file as "
+                    "UTF-8"))
         return None
     located, errors = parse_yaml(text, file.path)
     ctx.diagnostics.extend(errors)

@@ -46,9 +46,15 @@ def schema_diagnostics(kind: str, located: Located,
                        filename: str) -> list[tuple[PathKey, Diagnostic]]:
     """Every schema violation of ``located``: where in the data, and the located diagnostic."""
     validator = validator_for(kind)
+    errors = list(_leaves(validator.iter_errors(located.data)))
+    # An unknown ``model`` makes every field of its version look unknown: report the model only.
+    bad_models = {tuple(e.absolute_path)[:-1] for e in errors
+                  if tuple(e.absolute_path)[-1:] == ("model",)}
     found: list[tuple[PathKey, Diagnostic]] = []
-    for error in _leaves(validator.iter_errors(located.data)):
+    for error in errors:
         pointer: PathKey = tuple(error.absolute_path)
+        if error.validator == "unevaluatedProperties" and pointer in bad_models:
+            continue
         found.extend((pointer, d) for d in _diagnose(error, located, filename))
     return found
 

@@ -60,8 +60,11 @@ def parse_yaml(text: str, filename: str) -> tuple[Located | None, list[Diagnosti
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         problem = exc.problem or "invalid YAML"
+        if exc.context and exc.context_mark:
+            where = exc.context_mark
+            problem = f"{exc.context} (line {where.line + 1}, column {where.column + 1}): {problem}"
         return None, [Diagnostic(path=filename, line=line, column=col, code="yaml.syntax",
-                                 message=f"{problem} (the file is not valid YAML)")]
+                                 message=f"{problem}; the file is not valid YAML")]
     positions: dict[PathKey, tuple[int, int]] = {}
     errors: list[Diagnostic] = []
     if node is None:

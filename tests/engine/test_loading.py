@@ -1,0 +1,73 @@
+"""The loader reports every problem at once, located, and refuses floats where money goes."""
+
+from __future__ import annotations
+
+from engine.loading.ruleset import load_ruleset
+from engine.rules.pricing import PerUnit
+from engine.store.source import StaticSource
+
+MANIFEST = {"rulesets/ruleset.yaml": "timezone: Europe/Paris\ncurrency: EUR\n"}
+
+
+def test_every_problem_of_every_file_is_reported_in_one_pass() -> None:
+    files = {
+        **MANIFEST,
+        "rulesets/pricing/compute.yaml": (
+            "rules:\n"
+            "  - id: compute.vcpu\n"
+            "    metric: compute.vcpu_hours\n"
+            "    label: vCPU\n"
+            "    versions:\n"
+            "      - effective_from: 2026-01-01\n"
+            "        model: graduated\n"
+            "        tiers:\n"
+            "          - {up_to: \"1000\", unit_price: \"0.04\"}\n"
+            "          - {up_to: \"500\", unit_price: \"0.03\"}\n"
+            "          - {up_to: null, unit_price: \"0.02\"}\n"
+            "  - id: compute.ram\n"
+            "    metric: compute.ram\n"
+            "    label: RAM\n"
+            "    versions:\n"
+            "      - {effective_from: 2026-01-01, model: per_unit, unit_price: 0.006}\n"),
+        "rulesets/pricing/storage.yaml": (
+            "rules:\n"
+            "  - id: storage\n"
+            "    metric: storage\n"
+            "    label: Stockage\n"
+            "    versions:\n"
+            "      - {effective_from: 2026-03-01, model: per_unit, unit_price: \"1\"}\n"
+            "      - {effective_from: 2026-02-01, model: per_unit, unit_price: \"2\"}\n"),
+    }
+    ruleset, problems = load_ruleset(StaticSource(files))
+    assert ruleset is None
+    assert [str(p) for p in problems] == [
+        "rulesets/pricing/compute.yaml:10:21: pricing.tiers.not_ascending: tier 2 'up_to' must "
+        "be greater than tier 1 ('1000'); got '500'",
+        "rulesets/pricing/compute.yaml:16:67: amount.bare_number: "
+        "rules[1].versions[0].unit_price must be a quoted non-negative decimal string such as "
+        "\"0.0420\"; got the bare number 0.006 (write \"0.006\" in quotes so that it is never "
+        "read as a float)",
+        "rulesets/pricing/storage.yaml:7:26: versions.not_increasing: version 2 of the rule "
+        "starts 2026-02-01, which is not after version 1 (2026-03-01); versions must be listed "
+        "in strictly increasing effective_from order",
+    ]
+
+
+def test_a_valid_ruleset_keeps_positions_and_blobs_for_provenance() -> None:
+    text = ("rules:\n"
+            "  - id: a\n"
+            "    metric: a\n"
+            "    label: A\n"
+            "    versions:\n"
+            "      - effective_from: 2026-01-01\n"
+            "        model: per_unit\n"
+            "        unit_price: \"0.0420\"\n")
+    ruleset, problems = load_ruleset(StaticSource({**MANIFEST, "rulesets/pricing/a.yaml": text}))
+    assert problems == () and ruleset is not None
+    [rule] = ruleset.rules
+    assert (rule.origin.path, rule.origin.line, rule.versions[0].line) == (
+        "rulesets/pricing/a.yaml", 2, 6)
+    version = rule.versions[0]
+    assert isinstance(version, PerUnit)
+    assert str(version.unit_price) == "0.0420"  # the text as written, no float
+    assert len(rule.origin.blob) == 40
