@@ -51,7 +51,11 @@ class IssueRequest(msgspec.Struct, frozen=True, kw_only=True):
     rev: str | None = None
     """Rules revision (default ``HEAD``)."""
     idempotency_key: str | None = None
-    """Default ``invoice:<customer>:<period>``: one invoice per customer and period."""
+    """Default ``invoice:<customer>:<period>``: one invoice per customer and period.
+
+    The request compared under a key is (customer, period, usage digest, ``rev`` as asked):
+    a retry after the rules moved on returns the invoice already issued; a change of rules
+    reaches an issued invoice only through :func:`archive.correct.correct`."""
 
 
 class Issued(msgspec.Struct, frozen=True, kw_only=True):
@@ -94,7 +98,7 @@ def issue_invoice(archive: Archive, request: IssueRequest, today: date | None = 
                if r.customer_id == customer.id and period.contains(r.timestamp)]
     key = request.idempotency_key or f"invoice:{customer.id}:{period.label}"
     digest = "sha256:" + sha256_hex(canonical_bytes({
-        "customer_id": customer.id, "period": period.label, "commit": ruleset.commit,
+        "customer_id": customer.id, "period": period.label, "rev": request.rev or "HEAD",
         "usage": usage_digest(records)}))
     existing = _existing(archive, key, digest)
     if existing is not None:

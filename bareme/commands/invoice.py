@@ -5,16 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from archive.correct import correct as correct_invoice
+from archive.customers import all_customers
 from archive.issue import IssueRequest, issue_invoice
 from archive.replay import replay as replay_document
+from archive.run import billing_run
 from bareme.commands.guard import archive_errors, open_archive
 from bareme.errors import UserError
 from bareme.inputs import read_usage
 from bareme.settings import Settings
 from engine.diagnostics import DiagnosticsError
-from engine.usage import dedupe
+from engine.usage import UsageRecord, dedupe
 
 __all__ = ["COMMANDS"]
 
@@ -22,6 +26,16 @@ __all__ = ["COMMANDS"]
 @click.group()
 def invoice() -> None:
     """Issue invoices."""
+
+
+def _records(usage: tuple[Path, ...]) -> list[UsageRecord]:
+    if not usage:
+        raise UserError("give the usage with --usage FILE (stored usage is not read yet)")
+    records, problems = read_usage(list(usage))
+    records, conflicts = dedupe(records)
+    if problems or conflicts:
+        raise DiagnosticsError(problems + conflicts)
+    return records
 
 
 @invoice.command()
@@ -36,12 +50,7 @@ def invoice() -> None:
 def issue(settings: Settings, customer_id: str, period: str, usage: tuple[Path, ...],
           rev: str | None, idempotency_key: str | None) -> None:
     """Evaluate, number, seal and archive one invoice; print its number."""
-    if not usage:
-        raise UserError("give the usage with --usage FILE (stored usage is not read yet)")
-    records, problems = read_usage(list(usage))
-    records, conflicts = dedupe(records)
-    if problems or conflicts:
-        raise DiagnosticsError(problems + conflicts)
+    records = _records(usage)
     archive = open_archive(settings)
     with archive_errors():
         done = issue_invoice(archive, IssueRequest(
@@ -50,6 +59,28 @@ def issue(settings: Settings, customer_id: str, period: str, usage: tuple[Path, 
     if not done.created:
         click.echo(f"note: already issued for this request: {done.number}", err=True)
     click.echo(done.number)
+
+
+@invoice.command()
+@click.option("--period", required=True, metavar="YYYY-MM", help="Billing month.")
+@click.option("--usage", "usage", multiple=True, metavar="FILE",
+              type=click.Path(path_type=Path), help="Usage records (CSV, JSON Lines, Parquet).")
+@click.option("--rev", metavar="REV", help="Rules revision (default HEAD).")
+@click.pass_obj
+def run(settings: Settings, period: str, usage: tuple[Path, ...], rev: str | None) -> None:
+    """Issue every customer's invoice for PERIOD; run it again to resume after a stop."""
+    records = _records(usage)
+    archive = open_archive(settings)
+    count = len(all_customers(archive.engine))
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=Console(stderr=True)) as bar, archive_errors():
+        task = bar.add_task(f"billing {period}", total=count)
+        summary = billing_run(archive, period, records, rev,
+                              progress=lambda _: bar.advance(task))
+    click.echo(f"{period}: {summary.issued} invoice(s) issued, {summary.already_issued} "
+               f"already issued, {summary.without_usage} customer(s) without usage, in "
+               f"{summary.seconds:.1f} s")
+    click.echo(f"issued now: net {summary.net}, TVA {summary.tax}, gross {summary.gross}")
 
 
 @click.command()
