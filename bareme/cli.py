@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from bareme.commands import archive, customers, demo, evaluate, invoice, rules
+from bareme.commands import archive, customers, demo, evaluate, export, invoice, rules
 from bareme.errors import run_guarded
 from bareme.settings import Settings
 
@@ -32,7 +32,7 @@ def cli(ctx: click.Context, repo: str | None, data_dir: str | None,
     ctx.obj = Settings.resolve(repo, data_dir, database_url)
 
 
-for module in (rules, evaluate, demo, customers, invoice, archive):
+for module in (rules, evaluate, demo, customers, invoice, archive, export):
     for command in module.COMMANDS:
         cli.add_command(command)
 
