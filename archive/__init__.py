@@ -17,6 +17,6 @@ from archive.run import RunSummary, billing_run
 from archive.verify import Report, verify
 
 __all__ = ["AlteredFile", "Archive", "IdempotencyConflict", "IssueRequest", "Issued",
-           "NotCorrectable", "QueryResult", "ReplayResult", "Report", "RunSummary",
+           "NotCorrectable", "NothingToBill", "QueryResult", "ReplayResult", "Report", "RunSummary",
            "UnknownCustomer", "UnknownDocument", "billing_run", "correct", "export",
            "import_customers", "issue_invoice", "load", "query", "replay", "verify"]

@@ -33,11 +33,16 @@ from engine.evaluate import usage_digest
 from engine.timeline import parse_period
 from engine.usage import UsageRecord
 
-__all__ = ["Draft", "IdempotencyConflict", "IssueRequest", "Issued", "issue_invoice", "store"]
+__all__ = ["Draft", "IdempotencyConflict", "IssueRequest", "Issued", "NothingToBill",
+           "issue_invoice", "issued", "store"]
 
 
 class IdempotencyConflict(ValueError):
     """The idempotency key was already used for a different request."""
+
+
+class NothingToBill(ValueError):
+    """The customer has no usage in the period: there is nothing to invoice."""
 
 
 class IssueRequest(msgspec.Struct, frozen=True, kw_only=True):
@@ -96,6 +101,9 @@ def issue_invoice(archive: Archive, request: IssueRequest, today: date | None = 
     period = parse_period(request.period, ruleset.zone)
     records = [r for r in request.records
                if r.customer_id == customer.id and period.contains(r.timestamp)]
+    if not records:
+        raise NothingToBill(f"customer {customer.id!r} has no usage in {period.label}; "
+                            "no invoice issued")
     key = request.idempotency_key or f"invoice:{customer.id}:{period.label}"
     digest = "sha256:" + sha256_hex(canonical_bytes({
         "customer_id": customer.id, "period": period.label, "rev": request.rev or "HEAD",

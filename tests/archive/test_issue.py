@@ -9,7 +9,7 @@ from sqlalchemy.exc import DBAPIError
 from archive.context import Archive
 from archive.correct import NotCorrectable, correct
 from archive.customers import UnknownCustomer
-from archive.issue import IdempotencyConflict, IssueRequest, issue_invoice
+from archive.issue import IdempotencyConflict, IssueRequest, NothingToBill, issue_invoice
 from archive.replay import explain, load, replay
 from engine.usage import UsageRecord
 from tests.archive.conftest import PERIOD, TODAY, Rules
@@ -36,6 +36,12 @@ def test_same_key_for_another_request_is_refused(archive: Archive,
     with pytest.raises(IdempotencyConflict, match="k-1"):
         issue_invoice(archive, IssueRequest(customer_id="C-0001", period=PERIOD, records=fewer,
                                             idempotency_key="k-1"), TODAY)
+
+
+def test_no_usage_no_invoice(archive: Archive, usage: tuple[UsageRecord, ...]) -> None:
+    with pytest.raises(NothingToBill, match="C-0001"):
+        issue_invoice(archive, request(tuple(r for r in usage if r.customer_id != "C-0001")),
+                      TODAY)
 
 
 def test_unknown_customer(archive: Archive, usage: tuple[UsageRecord, ...]) -> None:

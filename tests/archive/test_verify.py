@@ -115,3 +115,18 @@ def test_tampered_files(filled: Archive, field: str, change: Callable[..., None]
     change(path)
     word = "missing" if field == "facturx" else "altered"
     assert f"{N3}: {field} file {word}" in problems(filled)
+
+
+@pytest.mark.postgres
+def test_tampering_on_postgres(pg_archive: Archive, usage: tuple[UsageRecord, ...]) -> None:
+    for customer in ("C-0001", "C-0002", "C-0003"):
+        issue_invoice(pg_archive, IssueRequest(customer_id=customer, period=PERIOD,
+                                               records=usage), TODAY)
+    assert verify(pg_archive).intact
+    with pytest.raises(Exception, match="immutable"), pg_archive.engine.begin() as conn:
+        conn.execute(text(f"DELETE FROM documents WHERE number = '{N1}'"))
+    tamper(pg_archive, f"UPDATE documents SET net = '0.00' WHERE number = '{N1}'",
+           f"DELETE FROM documents WHERE number = '{N2}'")
+    found = problems(pg_archive)
+    assert f"{N1}: altered" in found
+    assert f"{N2}: missing (deleted)" in found
