@@ -17,17 +17,31 @@ from archive.delta import correction_document
 from archive.evaluation import evaluate_on
 from archive.records import DocumentRow
 from archive.usage import usage_from_bytes
-from engine.canonical import canonical_bytes
+from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
 from engine.document import to_document
 from engine.timeline import parse_period
 from engine.usage import UsageRecord
 
-__all__ = ["ReplayResult", "UnknownDocument", "explain", "load", "recompute", "replay"]
+__all__ = ["AlteredInput", "ReplayResult", "UnknownDocument", "explain", "load", "recompute",
+           "replay"]
 
 
 class UnknownDocument(LookupError):
     """No archived document with this number."""
+
+
+class AlteredInput(ValueError):
+    """An archived file no longer matches its recorded SHA-256: nothing is replayed from it."""
+
+
+def _checked(archive: Archive, row: DocumentRow, field: str) -> bytes:
+    digest = getattr(row, field)
+    data = archive.files.get(digest)
+    if sha256_hex(data) != digest:
+        raise AlteredInput(f"{row.number}: archived {field.removesuffix('_sha256')} file is "
+                           "altered; run `bareme archive verify`")
+    return data
 
 
 class ReplayResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -47,7 +61,7 @@ def load(archive: Archive, number: str) -> tuple[DocumentRow, dict[str, Any]]:
         row = db.get(DocumentRow, number)
     if row is None:
         raise UnknownDocument(f"no archived document numbered {number!r}")
-    document: dict[str, Any] = msgspec.json.decode(archive.files.get(row.json_sha256))
+    document: dict[str, Any] = msgspec.json.decode(_checked(archive, row, "json_sha256"))
     return row, document
 
 
@@ -62,7 +76,7 @@ def evaluation_at(archive: Archive, customer: Customer, period: str,
 
 def recompute(archive: Archive, row: DocumentRow, document: dict[str, Any]) -> dict[str, Any]:
     """The evaluation part of ``document``, computed again from the archived inputs."""
-    records = usage_from_bytes(archive.files.get(row.usage_sha256), f"archive:{row.number}")
+    records = usage_from_bytes(_checked(archive, row, "usage_sha256"), f"archive:{row.number}")
     customer = msgspec.convert(document["customer"], Customer)
     new = evaluation_at(archive, customer, row.period, records, row.rules_commit, row.issue_date)
     original = document["original"]

@@ -9,7 +9,7 @@ from archive.context import Archive
 from archive.correct import NotCorrectable
 from archive.customers import UnknownCustomer
 from archive.issue import IdempotencyConflict, NothingToBill
-from archive.replay import UnknownDocument
+from archive.replay import AlteredInput, UnknownDocument
 from bareme.errors import UserError
 from bareme.settings import Settings
 
@@ -23,7 +23,7 @@ def archive_errors() -> Iterator[None]:
         yield
     except (UnknownCustomer, UnknownDocument) as exc:
         raise UserError(str(exc.args[0])) from None
-    except (IdempotencyConflict, NotCorrectable, NothingToBill) as exc:
+    except (IdempotencyConflict, NotCorrectable, NothingToBill, AlteredInput) as exc:
         raise UserError(str(exc)) from None
 
 

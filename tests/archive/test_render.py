@@ -18,6 +18,7 @@ from archive.issue import IssueRequest, issue_invoice
 from archive.render import render
 from archive.render.french import amount, rate
 from archive.replay import load
+from archive.run import billing_run
 from archive.validate import failed_asserts, xsd_errors
 from engine.usage import UsageRecord
 from tests.archive.conftest import PERIOD, TODAY, Rules
@@ -67,6 +68,17 @@ def test_facturx_passes_xsd_and_schematrons(archive: Archive, usage: tuple[Usage
         assert amount(evaluation["totals"][key], currency) in text
     assert document["customer"]["name"] in text and document["seller"]["siren"] in text
     assert "40 €" in text and "du 01/10/2026 au 31/10/2026" in text
+
+
+def test_every_sample_customer_passes_the_schematrons(archive: Archive,
+                                                      usage: tuple[UsageRecord, ...]) -> None:
+    """Real documents, with the TVA and mentions the engine gives them at HEAD."""
+    summary = billing_run(archive, PERIOD, usage, today=TODAY)
+    assert summary.issued == 9
+    for number in summary.numbers:
+        row, _ = load(archive, number)
+        xml = embedded_xml(archive.files.get(row.facturx_sha256))
+        assert (number, xsd_errors(xml), fatal(xml)) == (number, [], [])
 
 
 def test_archived_files_match_the_archived_json(archive: Archive,

@@ -11,7 +11,7 @@ from sqlalchemy.sql import Executable
 from archive.context import Archive
 from archive.issue import IssueRequest, issue_invoice
 from archive.records import DocumentRow
-from archive.replay import load
+from archive.replay import AlteredInput, load, replay
 from archive.seal import record_hash
 from archive.verify import verify
 from engine.usage import UsageRecord
@@ -115,6 +115,9 @@ def test_tampered_files(filled: Archive, field: str, change: Callable[..., None]
     change(path)
     word = "missing" if field == "facturx" else "altered"
     assert f"{N3}: {field} file {word}" in problems(filled)
+    if field in ("json", "usage"):
+        with pytest.raises(AlteredInput, match=f"{N3}: archived {field} file is altered"):
+            replay(filled, N3)
 
 
 @pytest.mark.postgres
