@@ -79,3 +79,16 @@ def test_killed_issuer_leaves_no_gap_sqlite(archive: Archive, rules: Rules) -> N
 @pytest.mark.postgres
 def test_killed_issuer_leaves_no_gap_postgres(pg_archive: Archive, rules: Rules) -> None:
     kill_then_issue(pg_archive, rules)
+
+
+@pytest.mark.postgres
+def test_parallel_retries_of_the_same_requests_postgres(pg_archive: Archive,
+                                                       rules: Rules) -> None:
+    group = ["C-0001", "C-0002", "C-0003"]
+    outputs = []
+    for process in issuers(pg_archive, rules, [group, group, group]):
+        code, out, err = finish(process)
+        assert code == 0, err
+        outputs.append(out.split())
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert sorted(outputs[0]) == numbers(pg_archive) == [f"F-2026-00000{i}" for i in (1, 2, 3)]
