@@ -30,6 +30,8 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     records: int
     files: int
     problems: tuple[str, ...]
+    head: str
+    """``position:hash`` of the chain head: record it elsewhere to anchor the chain."""
 
     @property
     def intact(self) -> bool:
@@ -46,7 +48,8 @@ def verify(archive: Archive) -> Report:
     problems = _chain(rows) + _series(rows, counters)
     problems += _head(rows, head)
     files, missing = _files(archive, rows)
-    return Report(records=len(rows), files=files, problems=tuple(problems + missing))
+    return Report(records=len(rows), files=files, problems=tuple(problems + missing),
+                  head=f"{head.position}:{head.hash}" if head else "")
 
 
 def _chain(rows: list[DocumentRow]) -> list[str]:

@@ -36,6 +36,7 @@ def verify(settings: Settings) -> None:
         click.echo(problem)
     state = "intact" if report.intact else f"TAMPERED: {len(report.problems)} problem(s)"
     click.echo(f"{report.records} record(s), {report.files} file(s): {state}")
+    click.echo(f"chain head {report.head}")
     if not report.intact:
         raise click.exceptions.Exit(1)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape
 
 import facturx
 import msgspec
@@ -19,6 +20,7 @@ from archive.render import render
 from archive.render.french import amount, rate
 from archive.replay import load
 from archive.run import billing_run
+from archive.terms import notes
 from archive.validate import failed_asserts, xsd_errors
 from engine.usage import UsageRecord
 from tests.archive.conftest import PERIOD, TODAY, Rules
@@ -68,6 +70,10 @@ def test_facturx_passes_xsd_and_schematrons(archive: Archive, usage: tuple[Usage
         assert amount(evaluation["totals"][key], currency) in text
     assert document["customer"]["name"] in text and document["seller"]["siren"] in text
     assert "40 €" in text and "du 01/10/2026 au 31/10/2026" in text
+    flat_text = " ".join(text.split())
+    for _, note in notes(document):
+        assert " ".join(note.split()) in flat_text
+        assert f"<ram:Content>{escape(note)}</ram:Content>" in xml.decode()
 
 
 def test_every_sample_customer_passes_the_schematrons(archive: Archive,
