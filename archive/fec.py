@@ -20,13 +20,21 @@ from archive.db import session
 from archive.records import DocumentRow
 from archive.replay import load
 
-__all__ = ["FIELDS", "fec_lines", "fec_name"]
+__all__ = ["FIELDS", "fec_lines", "fec_name", "issuer_siren"]
 
 FIELDS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum",
           "CompteLib", "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib",
           "Debit", "Credit", "EcritureLet", "DateLet", "ValidDate", "Montantdevise",
           "Idevise")
 _LIBS = {"invoice": "Facture", "credit_note": "Avoir", "corrective_invoice": "Facture rect."}
+
+
+def issuer_siren(archive: Archive) -> str | None:
+    """The seller's SIREN on the last archived document, if any."""
+    with session(archive.engine) as db:
+        last = db.exec(select(DocumentRow.number)
+                       .order_by(col(DocumentRow.position).desc())).first()
+    return None if last is None else str(load(archive, last)[1]["seller"]["siren"])
 
 
 def fec_name(siren: str, closing: date) -> str:
