@@ -66,10 +66,11 @@ def _entry(index: int, document: dict[str, Any]) -> Iterator[str]:
     rows = [("411000", "Clients", customer["id"], customer["name"],
              Decimal(evaluation["totals"]["gross"]), not credit_note)]
     for category, rate, base, tax in _breakdown(evaluation):
-        rows.append(("706000", f"Prestations de services {category} {rate}", "", "", base,
-                     credit_note))
+        regime = "" if category == "-" else f" (TVA {category} {_percent(rate)})"
+        rows.append(("706000", f"Prestations de services{regime}", "", "", base, credit_note))
         if tax:
-            rows.append(("445710", f"TVA collectée {rate}", "", "", tax, credit_note))
+            rows.append(("445710", f"TVA collectée {_percent(rate)}", "", "", tax,
+                         credit_note))
     for account, account_label, aux, aux_label, value, debit in rows:
         if value < 0:
             value, debit = -value, not debit
@@ -87,6 +88,10 @@ def _breakdown(evaluation: dict[str, Any]) -> list[tuple[str, str, Decimal, Deci
     if untaxed or not rows:
         rows.append(("-", "0.00", untaxed, Decimal("0")))
     return rows
+
+
+def _percent(rate: str) -> str:
+    return format(Decimal(rate) * 100, "f").rstrip("0").rstrip(".").replace(".", ",") + " %"
 
 
 def _amount(value: Decimal) -> str:
