@@ -19,6 +19,7 @@ from archive.context import Archive
 from archive.db import session
 from archive.records import DocumentRow
 from archive.replay import load
+from engine.money import format_decimal
 
 __all__ = ["FIELDS", "fec_lines", "fec_name", "issuer_siren"]
 
@@ -91,7 +92,7 @@ def _breakdown(evaluation: dict[str, Any]) -> list[tuple[str, str, Decimal, Deci
 
 
 def _percent(rate: str) -> str:
-    return format(Decimal(rate) * 100, "f").rstrip("0").rstrip(".").replace(".", ",") + " %"
+    return format_decimal(Decimal(rate) * 100).replace(".", ",") + " %"
 
 
 def _amount(value: Decimal) -> str:
