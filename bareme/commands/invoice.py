@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -11,12 +12,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from archive.correct import correct as correct_invoice
 from archive.customers import all_customers
 from archive.issue import IssueRequest, issue_invoice
+from archive.replay import load
 from archive.replay import replay as replay_document
 from archive.run import billing_run
 from bareme.commands.guard import archive_errors, open_archive
 from bareme.errors import UserError
 from bareme.inputs import read_usage
 from bareme.settings import Settings
+from engine.canonical import pretty_bytes
 from engine.diagnostics import DiagnosticsError
 from engine.usage import UsageRecord, dedupe
 
@@ -81,6 +84,25 @@ def run(settings: Settings, period: str, usage: tuple[Path, ...], rev: str | Non
                f"already issued, {summary.without_usage} customer(s) without usage, in "
                f"{summary.seconds:.1f} s")
     click.echo(f"issued now: net {summary.net}, TVA {summary.tax}, gross {summary.gross}")
+
+
+@invoice.command()
+@click.argument("number")
+@click.option("--pdf", "pdf_out", type=click.Path(path_type=Path), metavar="FILE",
+              help="Also write the archived PDF to FILE.")
+@click.option("--facturx", "facturx_out", type=click.Path(path_type=Path), metavar="FILE",
+              help="Also write the archived Factur-X file to FILE.")
+@click.pass_obj
+def show(settings: Settings, number: str, pdf_out: Path | None,
+         facturx_out: Path | None) -> None:
+    """Print the archived JSON of NUMBER, exactly as issued."""
+    archive = open_archive(settings)
+    with archive_errors():
+        row, document = load(archive, number)
+    for target, digest in ((pdf_out, row.pdf_sha256), (facturx_out, row.facturx_sha256)):
+        if target is not None:
+            target.write_bytes(archive.files.get(digest))
+    sys.stdout.buffer.write(pretty_bytes(document))
 
 
 @click.command()

@@ -51,6 +51,9 @@ def test_issue_replay_correct_verify(tmp_path: Path, rules: Rules) -> None:
                    "SELECT number, kind FROM documents ORDER BY position")
     assert query.stdout.split()[2:] == ["F-2026-000001", "invoice", "A-2026-000001",
                                         "credit_note"]
+    shown = bareme(tmp_path, rules, "invoice", "show", "A-2026-000001", "--pdf", "a.pdf")
+    assert '"original": {' in shown.stdout
+    assert (tmp_path / "a.pdf").read_bytes().startswith(b"%PDF")
     pdf = next((tmp_path / "data" / "archive" / "objects").rglob("*"))
     for path in (tmp_path / "data" / "archive" / "objects").rglob("*"):
         if path.is_file() and path.read_bytes().startswith(b"%PDF"):
