@@ -1,1 +1,22 @@
-"""Issued documents: numbering, sealing, hash chain, rendering, queries, replay."""
+"""Issued documents: numbering, sealing, hash chain, rendering, queries, replay.
+
+The facade the API layer calls (``billing``, ``auditor`` and ``tax_reviewer`` roles):
+:class:`Archive` opens the store; :func:`issue_invoice` (with :class:`IssueRequest`),
+:func:`correct`, :func:`billing_run` issue; :func:`replay`, :func:`verify`,
+:func:`query` and :func:`export` read.
+"""
+
+from archive.context import Archive
+from archive.correct import NotCorrectable, correct
+from archive.customers import UnknownCustomer, import_customers
+from archive.export import AlteredFile, export
+from archive.issue import IdempotencyConflict, Issued, IssueRequest, issue_invoice
+from archive.query import QueryResult, query
+from archive.replay import ReplayResult, UnknownDocument, load, replay
+from archive.run import RunSummary, billing_run
+from archive.verify import Report, verify
+
+__all__ = ["AlteredFile", "Archive", "IdempotencyConflict", "IssueRequest", "Issued",
+           "NotCorrectable", "NothingToBill", "QueryResult", "ReplayResult", "Report", "RunSummary",
+           "UnknownCustomer", "UnknownDocument", "billing_run", "correct", "export",
+           "import_customers", "issue_invoice", "load", "query", "replay", "verify"]

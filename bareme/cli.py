@@ -11,7 +11,18 @@ import sys
 
 import click
 
-from bareme.commands import demo, evaluate, rate, rules, serve, usage
+from bareme.commands import (
+    archive,
+    customers,
+    demo,
+    evaluate,
+    export,
+    invoice,
+    rate,
+    rules,
+    serve,
+    usage,
+)
 from bareme.errors import run_guarded
 from bareme.settings import Settings
 
@@ -32,7 +43,7 @@ def cli(ctx: click.Context, repo: str | None, data_dir: str | None,
     ctx.obj = Settings.resolve(repo, data_dir, database_url)
 
 
-for module in (rules, evaluate, demo, usage, rate, serve):
+for module in (rules, evaluate, demo, usage, rate, customers, invoice, archive, export, serve):
     for command in module.COMMANDS:
         cli.add_command(command)
 

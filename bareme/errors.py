@@ -22,7 +22,10 @@ class UserError(click.ClickException):
 def run_guarded(command: Callable[..., object]) -> int:
     """Run a click command; known errors become messages on stderr and exit 1."""
     try:
-        command(standalone_mode=False)
+        code = command(standalone_mode=False)
+        # Outside standalone mode, click returns the code of a raised Exit instead of exiting.
+        if isinstance(code, int) and code:
+            return code
     except click.exceptions.Exit as exc:
         return int(exc.exit_code)
     except click.Abort:

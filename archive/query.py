@@ -1,0 +1,124 @@
+"""Read-only SQL over the archive, for tax reviewers, with DuckDB.
+
+The archive is loaded into an in-memory DuckDB database as four tables (``documents``,
+``lines``, ``taxes``, ``mentions``), with money as ``DECIMAL``; access to files and
+extensions is then switched off and the configuration locked, so a query can read these
+tables and nothing else, and can change nothing that is archived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import msgspec
+import pyarrow as pa
+from sqlmodel import select
+
+from archive.context import Archive
+from archive.db import session
+from archive.records import DocumentRow
+
+__all__ = ["TABLES", "QueryResult", "connect", "query"]
+
+_MONEY = pa.decimal128(18, 2)
+_EXACT = pa.decimal128(38, 12)
+TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
+    "documents": [("number", pa.string()), ("kind", pa.string()), ("type_code", pa.string()),
+                  ("series", pa.string()), ("seq", pa.int64()), ("position", pa.int64()),
+                  ("customer_id", pa.string()), ("customer_name", pa.string()),
+                  ("period", pa.string()), ("issue_date", pa.date32()),
+                  ("rules_commit", pa.string()), ("original_number", pa.string()),
+                  ("currency", pa.string()), ("net", _MONEY), ("tax", _MONEY),
+                  ("gross", _MONEY), ("record_hash", pa.string())],
+    "lines": [("number", pa.string()), ("line_no", pa.int64()), ("rule_id", pa.string()),
+              ("version", pa.string()), ("label", pa.string()), ("component", pa.string()),
+              ("tier", pa.int64()), ("quantity", _EXACT), ("unit", pa.string()),
+              ("unit_price", _EXACT), ("amount", _MONEY), ("vat_category", pa.string()),
+              ("vat_rate", _EXACT)],
+    "taxes": [("number", pa.string()), ("category", pa.string()), ("rate", _EXACT),
+              ("base", _MONEY), ("amount", _MONEY), ("exemption_reason", pa.string()),
+              ("exemption_code", pa.string())],
+    "mentions": [("number", pa.string()), ("id", pa.string()), ("text", pa.string())],
+}
+
+
+class QueryResult(msgspec.Struct, frozen=True, kw_only=True):
+    """Column names and rows (values as DuckDB returns them: Decimal for money)."""
+
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+def _documents(archive: Archive) -> Iterator[tuple[DocumentRow, dict[str, Any]]]:
+    with session(archive.engine) as db:
+        rows = list(db.exec(select(DocumentRow).order_by(DocumentRow.position)).all())  # type: ignore[arg-type]
+    for row in rows:
+        yield row, msgspec.json.decode(archive.files.get(row.json_sha256))
+
+
+def _dec(text: str | None) -> Decimal | None:
+    return None if text is None else Decimal(text)
+
+
+def _records(archive: Archive) -> dict[str, list[dict[str, Any]]]:
+    out: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLES}
+    for row, document in _documents(archive):
+        evaluation = document["evaluation"]
+        out["documents"].append({
+            **row.model_dump(include={"number", "kind", "type_code", "series", "seq",
+                                      "position", "customer_id", "period", "rules_commit",
+                                      "original_number", "currency", "record_hash"}),
+            "customer_name": document["customer"]["name"],
+            "issue_date": _date(row.issue_date), "net": Decimal(row.net),
+            "tax": Decimal(row.tax), "gross": Decimal(row.gross)})
+        for index, line in enumerate(evaluation["lines"], start=1):
+            out["lines"].append({
+                "number": row.number, "line_no": index, **{k: line.get(k) for k in (
+                    "rule_id", "version", "label", "component", "tier", "unit",
+                    "vat_category")},
+                "quantity": _dec(line["quantity"]), "unit_price": _dec(line["unit_price"]),
+                "amount": _dec(line["amount"]), "vat_rate": _dec(line.get("vat_rate"))})
+        for tax in evaluation["taxes"]:
+            out["taxes"].append({"number": row.number, "category": tax["category"],
+                                 "rate": _dec(tax["rate"]), "base": _dec(tax["base"]),
+                                 "amount": _dec(tax["amount"]),
+                                 "exemption_reason": tax.get("exemption_reason"),
+                                 "exemption_code": tax.get("exemption_code")})
+        for mention in evaluation["mentions"]:
+            out["mentions"].append({"number": row.number, "id": mention["id"],
+                                    "text": mention["text"]})
+    return out
+
+
+def _date(iso: str) -> Any:
+    from datetime import date
+
+    return date.fromisoformat(iso)
+
+
+def connect(archive: Archive) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding the archive's tables, with outside access switched off."""
+    connection = duckdb.connect(":memory:")
+    for name, rows in _records(archive).items():
+        schema = pa.schema(TABLES[name])
+        table = pa.Table.from_pylist(rows, schema=schema)
+        connection.register(f"_{name}", table)
+        connection.execute(f"CREATE TABLE {name} AS SELECT * FROM _{name}")  # noqa: S608 - fixed names
+        connection.unregister(f"_{name}")
+    connection.execute("SET enable_external_access = false")
+    connection.execute("SET lock_configuration = true")
+    return connection
+
+
+def query(archive: Archive, sql: str) -> QueryResult:
+    """Run ``sql`` over the archive's tables."""
+    connection = connect(archive)
+    try:
+        cursor = connection.execute(sql)
+        columns = tuple(d[0] for d in cursor.description or ())
+        return QueryResult(columns=columns, rows=tuple(tuple(r) for r in cursor.fetchall()))
+    finally:
+        connection.close()
