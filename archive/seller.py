@@ -7,7 +7,6 @@ like every rule) as soon as the ruleset carries it.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import msgspec
 
@@ -46,12 +45,23 @@ DEFAULT_SELLER = Seller(
 
 
 def seller_for(ruleset: Ruleset, on: date) -> Seller:
-    """The seller in force on ``on`` according to ``ruleset``."""
-    declared: Any = getattr(ruleset, "seller", None)
+    """The seller in force on ``on`` according to ``rulesets/seller.yaml`` (else the default).
+
+    The payment identifiers (IBAN, billing mailbox) are not part of the ruleset yet and
+    come from :data:`DEFAULT_SELLER`.
+    """
+    declared = ruleset.seller
     if declared is None:
         return DEFAULT_SELLER
-    at = getattr(declared, "at", None)
-    value = at(on) if callable(at) else declared
-    data = msgspec.to_builtins(value)
-    known = {k: v for k, v in data.items() if k in Seller.__struct_fields__}
-    return msgspec.convert({**msgspec.to_builtins(DEFAULT_SELLER), **known}, Seller)
+    versions = [v for v in declared.versions if v.effective_from <= on]
+    if not versions:
+        return DEFAULT_SELLER
+    version = versions[-1]
+    street, _, town = version.address.rpartition(", ")
+    city = town.removeprefix(version.postal_code).strip() if town else ""
+    return msgspec.structs.replace(
+        DEFAULT_SELLER, name=version.name, legal_form=version.legal_form,
+        address=street or version.address, postal_code=version.postal_code,
+        city=city or DEFAULT_SELLER.city, siren=version.siren, vat_number=version.vat_number,
+        rcs=version.rcs, share_capital=format(version.share_capital, "f"),
+        vat_on_debits=version.debits_option)

@@ -149,9 +149,11 @@ def _mentions(pdf: FPDF, document: dict[str, Any]) -> None:
     seller = document["seller"]
     _text(pdf, f"Paiement à {PAYMENT_DAYS} jours par virement"
                + (f" sur l'IBAN {seller['iban']}" if seller.get("iban") else "") + ".", 8)
-    for _, text in notes(document):
+    printed = [text for _, text in notes(document)]
+    for text in printed:
         _text(pdf, text, 8)
-    if seller.get("vat_on_debits"):
+    # Older rulesets carry no débits mention: the seller's option is printed all the same.
+    if seller.get("vat_on_debits") and not any("d'après les débits" in t for t in printed):
         _text(pdf, "Option pour le paiement de la taxe d'après les débits.", 8)
     evaluation = document["evaluation"]
     pdf.ln(2)
