@@ -26,6 +26,7 @@ from archive.render import render
 from archive.seal import record_hash
 from archive.seller import seller_for
 from archive.usage import usage_bytes
+from batch.closed import ClosedPeriods
 from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
 from engine.document import to_document
@@ -166,6 +167,9 @@ def store(archive: Archive, draft: Draft, before_commit: BeforeCommit | None = N
         counter.last = seq
         head.position, head.hash = row.position, row.record_hash
         db.add_all([counter, head, row])
+    if draft.kind == "invoice":
+        # Usage of this customer and period ingested from now on is late: kept for correction.
+        ClosedPeriods(archive.data_dir).close(draft.customer.id, draft.period)
     return issued(row, created=True)
 
 

@@ -12,13 +12,16 @@ import fcntl
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from batch.normalise import QUANTITY_SCALE, Normalised, Reject
+from engine.usage import UsageRecord
 
 __all__ = ["SCHEMA", "UsageStore"]
 
@@ -78,6 +81,15 @@ class UsageStore:
         os.replace(temporary, target)
         return target
 
+    def records(self, period: str, customer_id: str | None = None) -> list[UsageRecord]:
+        """The stored usage of ``period`` (of one customer), as engine records."""
+        files = self.files("usage", period)
+        if not files:
+            return []
+        table = pq.read_table(files, schema=SCHEMA,
+                              filters=[("customer_id", "=", customer_id)] if customer_id else None)
+        return [_record(row) for row in table.to_pylist()]
+
     @contextmanager
     def locked(self) -> Iterator[None]:
         """Hold the store's lock: one ingest at a time sees and extends the partitions."""
@@ -88,6 +100,15 @@ class UsageStore:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _record(row: dict[str, Any]) -> UsageRecord:
+    attributes = msgspec.json.decode(row["attributes"] or "{}", type=dict[str, str])
+    return UsageRecord(event_id=row["event_id"], customer_id=row["customer_id"],
+                       metric=row["metric"],
+                       quantity=Decimal(format(row["quantity"].normalize(), "f")),
+                       timestamp=row["timestamp"], attributes=tuple(sorted(attributes.items())),
+                       source=row["source"], row=row["row"])
 
 
 def to_table(records: Iterable[Normalised]) -> pa.Table:

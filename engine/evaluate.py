@@ -7,14 +7,14 @@ period, for a continuous service billed per period). Both instants are in the re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date
+from datetime import UTC, date
 
 from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
 from engine.diagnostics import Diagnostic, DiagnosticsError
 from engine.lines import build_lines
 from engine.mentions import select_mentions
-from engine.money import ZERO
+from engine.money import ZERO, format_decimal
 from engine.rating import Charge, Input, RuleTimeline, rate_rule
 from engine.results import Evaluation, Line, Totals
 from engine.routing import route_records
@@ -98,10 +98,15 @@ def evaluate(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
 
 
 def usage_digest(records: Iterable[UsageRecord]) -> str:
-    """SHA-256 of the records' content in (timestamp, event id) order, for the archive."""
+    """SHA-256 of the records' content in (timestamp, event id) order, for the archive.
+
+    Equal content gives equal digests however it was written: instants in UTC, quantities
+    without trailing zeros (``1.50`` and ``1.5``, ``+02:00`` and ``Z`` are the same event).
+    """
     ordered = sorted(records, key=lambda r: (r.timestamp, r.event_id))
-    rows = [[r.event_id, r.customer_id, r.metric, str(r.quantity), r.timestamp.isoformat(),
-             [list(a) for a in r.attributes]] for r in ordered]
+    rows = [[r.event_id, r.customer_id, r.metric, format_decimal(r.quantity),
+             r.timestamp.astimezone(UTC).isoformat(), [list(a) for a in r.attributes]]
+            for r in ordered]
     return "sha256:" + sha256_hex(canonical_bytes(rows))
 
 

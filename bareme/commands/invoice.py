@@ -19,6 +19,7 @@ from bareme.commands.guard import archive_errors, open_archive
 from bareme.errors import UserError
 from bareme.inputs import read_usage
 from bareme.settings import Settings
+from batch.store import UsageStore
 from engine.canonical import pretty_bytes
 from engine.diagnostics import DiagnosticsError
 from engine.usage import UsageRecord, dedupe
@@ -31,9 +32,15 @@ def invoice() -> None:
     """Issue invoices."""
 
 
-def _records(usage: tuple[Path, ...]) -> list[UsageRecord]:
+def _records(settings: Settings, usage: tuple[Path, ...], period: str,
+             customer_id: str | None = None) -> list[UsageRecord]:
+    """The usage files given, or else the usage stored by ``bareme usage ingest``."""
     if not usage:
-        raise UserError("give the usage with --usage FILE (stored usage is not read yet)")
+        stored = UsageStore(settings.data_dir).records(period, customer_id)
+        if not stored:
+            raise UserError(f"no stored usage for {period} in {settings.data_dir}; ingest it "
+                            "with 'bareme usage ingest FILE' or give --usage FILE")
+        return stored
     records, problems = read_usage(list(usage))
     records, conflicts = dedupe(records)
     if problems or conflicts:
@@ -45,7 +52,8 @@ def _records(usage: tuple[Path, ...]) -> list[UsageRecord]:
 @click.option("--customer", "customer_id", required=True, metavar="ID", help="Customer id.")
 @click.option("--period", required=True, metavar="YYYY-MM", help="Billing month.")
 @click.option("--usage", "usage", multiple=True, metavar="FILE",
-              type=click.Path(path_type=Path), help="Usage records (CSV, JSON Lines, Parquet).")
+              type=click.Path(path_type=Path),
+              help="Usage records (CSV, JSON Lines, Parquet); default: the stored usage.")
 @click.option("--rev", metavar="REV", help="Rules revision (default HEAD).")
 @click.option("--idempotency-key", metavar="KEY",
               help="Same key and request: same invoice (default invoice:<customer>:<period>).")
@@ -53,7 +61,7 @@ def _records(usage: tuple[Path, ...]) -> list[UsageRecord]:
 def issue(settings: Settings, customer_id: str, period: str, usage: tuple[Path, ...],
           rev: str | None, idempotency_key: str | None) -> None:
     """Evaluate, number, seal and archive one invoice; print its number."""
-    records = _records(usage)
+    records = _records(settings, usage, period, customer_id)
     archive = open_archive(settings)
     with archive_errors():
         done = issue_invoice(archive, IssueRequest(
@@ -67,12 +75,13 @@ def issue(settings: Settings, customer_id: str, period: str, usage: tuple[Path, 
 @invoice.command()
 @click.option("--period", required=True, metavar="YYYY-MM", help="Billing month.")
 @click.option("--usage", "usage", multiple=True, metavar="FILE",
-              type=click.Path(path_type=Path), help="Usage records (CSV, JSON Lines, Parquet).")
+              type=click.Path(path_type=Path),
+              help="Usage records (CSV, JSON Lines, Parquet); default: the stored usage.")
 @click.option("--rev", metavar="REV", help="Rules revision (default HEAD).")
 @click.pass_obj
 def run(settings: Settings, period: str, usage: tuple[Path, ...], rev: str | None) -> None:
     """Issue every customer's invoice for PERIOD; run it again to resume after a stop."""
-    records = _records(usage)
+    records = _records(settings, usage, period)
     archive = open_archive(settings)
     count = len(all_customers(archive.engine))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -62,3 +62,32 @@ def test_issue_replay_correct_verify(tmp_path: Path, rules: Rules) -> None:
     pdf.write_bytes(pdf.read_bytes() + b"\n")
     broken = bareme(tmp_path, rules, "archive", "verify")
     assert broken.returncode == 1 and "file altered" in broken.stdout
+
+
+@pytest.mark.e2e
+def test_invoices_from_stored_usage_close_the_period(tmp_path: Path, rules: Rules) -> None:
+    from zoneinfo import ZoneInfo
+
+    from engine.timeline import parse_period
+
+    customers, usage = write_sample(tmp_path, parse_period("2026-10", ZoneInfo("Europe/Paris")))
+    missing = bareme(tmp_path, rules, "invoice", "issue", "--customer", "C-0001",
+                     "--period", "2026-10")
+    assert missing.returncode == 1 and "no stored usage for 2026-10" in missing.stderr
+    ingest = bareme(tmp_path, rules, "usage", "ingest", str(usage), "--customers",
+                    str(customers))
+    assert ingest.returncode == 0, ingest.stderr
+    bareme(tmp_path, rules, "customers", "import", str(customers))
+    stored = bareme(tmp_path, rules, "invoice", "issue", "--customer", "C-0001",
+                    "--period", "2026-10", "--rev", rules.base)
+    from_file = bareme(tmp_path, rules, "invoice", "issue", "--customer", "C-0001",
+                       "--period", "2026-10", "--rev", rules.base, "--usage", str(usage))
+    # The stored usage is the file's usage: the second request is the same request.
+    assert (stored.stdout, from_file.stdout) == ("F-2026-000001\n", "F-2026-000001\n")
+    late = tmp_path / "late.jsonl"
+    late.write_text('{"event_id": "late-1", "customer_id": "C-0001", "metric": '
+                    '"compute.vcpu_hours", "quantity": "5", '
+                    '"timestamp": "2026-10-20T10:00:00Z"}\n', encoding="utf-8")
+    assert bareme(tmp_path, rules, "usage", "ingest", str(late)).returncode == 0
+    listed = bareme(tmp_path, rules, "usage", "late")
+    assert "late-1" in listed.stdout
