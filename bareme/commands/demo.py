@@ -6,6 +6,7 @@ customer against the repository's rules at HEAD, and prints a summary.
 
 from __future__ import annotations
 
+import sys
 import time
 from decimal import Decimal
 
@@ -34,7 +35,7 @@ DEMO_PERIOD = "2026-10"
 @click.pass_obj
 def demo(settings: Settings, period: str, rev: str) -> None:
     """Generate sample data if needed, evaluate it, and print a summary."""
-    console = Console()
+    console = Console(width=None if sys.stdout.isatty() else 110)
     started = time.perf_counter()
     access = RuleAccess(str(settings.repo))
     ruleset = access.ruleset(rev)
