@@ -121,7 +121,26 @@ def _field_diffs(old: Any, new: Any, skip: set[str]) -> Iterable[tuple[str, Any,
     for name in sorted(a.keys() | b.keys()):
         if name in skip or a.get(name) == b.get(name):
             continue
-        yield name, a.get(name), b.get(name)
+        yield from _value_diffs(name, a.get(name), b.get(name))
+
+
+def _value_diffs(name: str, old: Any, new: Any) -> Iterable[tuple[str, Any, Any]]:
+    """Lists of mappings of one length (tiers) are compared item by item, field by field.
+
+    >>> list(_value_diffs("tiers", [{"up_to": "10", "unit_price": "1"}],
+    ...                   [{"up_to": "10", "unit_price": "2"}]))
+    [('tiers[1].unit_price', '1', '2')]
+    """
+    same_shape = (isinstance(old, list | tuple) and isinstance(new, list | tuple)
+                  and len(old) == len(new)
+                  and all(isinstance(i, dict) for i in [*old, *new]))
+    if not same_shape:
+        yield name, old, new
+        return
+    for index, (a, b) in enumerate(zip(old, new, strict=True), start=1):
+        for key in sorted(a.keys() | b.keys()):
+            if a.get(key) != b.get(key):
+                yield f"{name}[{index}].{key}", a.get(key), b.get(key)
 
 
 def _content(value: Any) -> dict[str, Any]:
