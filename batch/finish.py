@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from batch.plan import Plan, is_percentage
+from engine.evaluate import dependency_order
 from engine.lines import describe_line
 from engine.money import ZERO, round_cents
 from engine.rating import PROPORTIONAL, LineKey, RuleTimeline, line_amount
@@ -62,7 +63,7 @@ class Finisher:
         self.plan = plan
         self.overrides: dict[tuple[str, str], Override] = {
             (o.customer_id, o.rule): o for o in ruleset.overrides}
-        self.order = _dependency_order(ruleset.rules)
+        self.order = dependency_order(ruleset.rules)
         self.percentages = frozenset(r.id for r in ruleset.rules if is_percentage(r))
         self.python_rules, self.python_pairs = needs_python(ruleset)
         self._plain = {r.id: RuleTimeline(r, None, ruleset.zone) for r in ruleset.rules}
@@ -257,19 +258,3 @@ def _amount(key: Key, quantity: Decimal, amount: Decimal) -> Decimal:
     return round_cents(amount)
 
 
-def _dependency_order(rules: Sequence[PricingRule]) -> list[PricingRule]:
-    by_id = {rule.id: rule for rule in rules}
-    done: dict[str, PricingRule] = {}
-
-    def visit(rule: PricingRule) -> None:
-        if rule.id in done:
-            return
-        for version in rule.versions:
-            if isinstance(version, Percentage):
-                for ref in version.of:
-                    visit(by_id[ref])
-        done[rule.id] = rule
-
-    for rule in rules:
-        visit(rule)
-    return list(done.values())

@@ -24,7 +24,7 @@ from engine.tax_fr import apply_taxes
 from engine.timeline import BillingPeriod
 from engine.usage import UsageRecord, dedupe
 
-__all__ = ["check_usage", "evaluate", "price_lines", "usage_digest"]
+__all__ = ["check_usage", "dependency_order", "evaluate", "price_lines", "usage_digest"]
 
 
 def check_usage(ruleset: Ruleset, customer_id: str, period: BillingPeriod,
@@ -59,7 +59,7 @@ def price_lines(ruleset: Ruleset, customer_id: str,
     """Every rule's lines for the customer, in ruleset order; percentages after their bases."""
     charges: dict[str, list[Charge]] = {}
     timelines: dict[str, RuleTimeline] = {}
-    for rule in _dependency_order(ruleset.rules):
+    for rule in dependency_order(ruleset.rules):
         timeline = RuleTimeline(rule, _override(ruleset.overrides, customer_id, rule.id),
                                 ruleset.zone)
         timelines[rule.id] = timeline
@@ -128,7 +128,7 @@ def _override(overrides: Iterable[Override], customer_id: str, rule_id: str) -> 
                 None)
 
 
-def _dependency_order(rules: Sequence[PricingRule]) -> list[PricingRule]:
+def dependency_order(rules: Sequence[PricingRule]) -> list[PricingRule]:
     """Rules with the rules they are a percentage of first (the loader refused cycles)."""
     by_id = {rule.id: rule for rule in rules}
     done: dict[str, PricingRule] = {}
