@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,8 @@ from tests.api.conftest import CUSTOMER, KEYS, auth, problem, usage
 from tests.conftest import GitRepo
 
 ROOT = Path(__file__).resolve().parents[2]
+archive_replay = importlib.import_module("archive.replay")
+"""The module (the package's ``replay`` attribute is the function of that name)."""
 
 
 @pytest.fixture(scope="module")
@@ -196,3 +199,33 @@ def test_roles(http: TestClient[Litestar], method: str, path: str,
     problem(http.request(method, path), 401, "unauthorized")
     for role in sorted(set(KEYS) - allowed):
         problem(http.request(method, path, headers=auth(role)), 403, "forbidden")
+
+
+def test_a_replay_that_differs_is_still_200(http: TestClient[Litestar],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    number = issued(http)["number"]
+    original = archive_replay.recompute
+
+    def dearer(*args: Any) -> dict[str, Any]:
+        evaluation = original(*args)
+        return {**evaluation, "totals": {**evaluation["totals"], "gross": "999.99"}}
+
+    monkeypatch.setattr(archive_replay, "recompute", dearer)
+    response = http.get(f"/v1/invoices/{number}/replay", headers=auth("auditor"))
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["identical"] is False
+    assert [line.split(":")[0] for line in answer["differences"]] == ["totals.gross"]
+
+
+def test_an_altered_file_is_reported_not_served(http: TestClient[Litestar],
+                                                archive_app: Litestar) -> None:
+    number = issued(http)["number"]
+    archive = services(archive_app.state).archive.get()
+    row, _ = load(archive, number)
+    archive.files.path(row.pdf_sha256).write_bytes(b"%PDF-1.7 forged")
+    response = http.get(f"/v1/invoices/{number}/pdf", headers=auth("billing"))
+    assert "altered" in problem(response, 500, "altered-document")["detail"]
+    verified = http.get("/v1/archive/verify", headers=auth("auditor")).json()
+    assert verified["intact"] is False
+    assert any(number in line for line in verified["problems"])
