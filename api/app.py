@@ -17,6 +17,7 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from api.access_log import AccessLog, Sink
+from api.archive_access import ArchiveAccess
 from api.customers import CustomerDirectory, FileDirectory, NoDirectory
 from api.decoding import StrictRequest
 from api.errors import exception_handlers
@@ -35,7 +36,9 @@ VERSION = "1.0.0"
 def create_app(settings: ApiSettings, log_sink: Sink | None = None) -> Litestar:
     """The API for ``settings``; access-log lines go to ``log_sink`` or per the settings."""
     found = Services(settings=settings, rules=RuleBook(settings.repo, settings.head_ttl),
-                     customers=_directory(settings), memo=EvaluationMemo(settings.memo_size))
+                     customers=_directory(settings), memo=EvaluationMemo(settings.memo_size),
+                     archive=ArchiveAccess(settings.repo, settings.data_dir,
+                                           settings.database_url))
     app = Litestar(
         route_handlers=list(ROUTES),
         state=_state(settings, found),

@@ -20,8 +20,9 @@ class ApiSettings(msgspec.Struct, frozen=True, kw_only=True):
     repo: str
     """Rules repository (a git working tree)."""
     data_dir: str = ".bareme"
+    """Archive files (and the default SQLite database) live here."""
     database_url: str = ""
-    """Operational store; the customer directory will read it once it exists."""
+    """Operational store and archive records; empty: SQLite in ``data_dir``."""
     host: str = "127.0.0.1"
     port: int = 8000
     customers_file: str | None = None

@@ -12,8 +12,10 @@ import msgspec
 from msgspec import Meta
 
 __all__ = ["ChangeOut", "CustomerIn", "DiagnosticOut", "DiffOut", "EvaluateRequest",
-           "EvaluationOut", "Health", "Problem", "Ready", "RulesetOut", "UsageIn",
-           "ValidateRequest", "ValidationOut", "VersionOut", "VersionsOut"]
+           "EvaluationOut", "Health", "IssueInvoiceRequest", "IssuedOut", "Problem",
+           "QueryOut", "QueryRequest", "Ready", "ReplayOut", "RulesetOut", "TotalsOut",
+           "UsageIn", "ValidateRequest", "ValidationOut", "VerifyOut", "VersionOut",
+           "VersionsOut"]
 
 DecimalText = Annotated[str, Meta(description="Decimal string, such as \"12.5\"; never a "
                                               "JSON number.", examples=["12.5"])]
@@ -244,3 +246,80 @@ class EvaluationOut(msgspec.Struct, frozen=True, kw_only=True):
     totals: _TotalsOut
     usage: _UsageSummary
     digest: str
+
+
+class IssueInvoiceRequest(_In, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``POST /v1/invoices``: issue one customer's invoice for one billing month."""
+
+    customer_id: Annotated[str, Meta(description="A customer of the operational store.",
+                                     examples=["C-0001"])]
+    period: Annotated[str, Meta(description="Billing month, YYYY-MM.", examples=["2026-10"])]
+    usage: list[UsageIn]
+    rev: str | None = None
+    """Commit, branch or tag of the rules; HEAD by default."""
+    idempotency_key: str | None = None
+    """Or the ``Idempotency-Key`` header; default ``invoice:<customer>:<period>``."""
+
+
+class TotalsOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A document's totals."""
+
+    net: DecimalText
+    tax: DecimalText
+    gross: DecimalText
+    currency: str
+
+
+class IssuedOut(msgspec.Struct, frozen=True, kw_only=True):
+    """An issued (or already issued) document."""
+
+    number: Annotated[str, Meta(examples=["F-2026-000001"])]
+    kind: str
+    """``invoice``, ``credit_note`` or ``corrective_invoice``."""
+    created: bool
+    """False when this request had already been answered (same idempotency key)."""
+    customer_id: str
+    period: str
+    totals: TotalsOut
+    digest: str
+    """Digest of the archived evaluation (``sha256:…``)."""
+    commit: str
+    """The rules commit the document was evaluated at."""
+
+
+class ReplayOut(msgspec.Struct, frozen=True, kw_only=True):
+    """An archived document evaluated again at its archived commit."""
+
+    number: str
+    commit: str
+    identical: bool
+    """Whether the replay gave byte-identical canonical JSON."""
+    archived_digest: str
+    replayed_digest: str
+    differences: list[str]
+    """Each differing value as ``path: archived → replayed``."""
+
+
+class VerifyOut(msgspec.Struct, frozen=True, kw_only=True):
+    """The hash chain and archived files, checked."""
+
+    intact: bool
+    records: int
+    files: int
+    problems: list[str]
+    """Each problem names its record."""
+    head: str
+    """``position:hash`` of the chain head."""
+
+
+class QueryRequest(_In, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``POST /v1/archive/query``: read-only SQL over documents, lines, taxes and mentions."""
+
+    sql: Annotated[str, Meta(examples=["SELECT number, gross FROM documents"])]
+
+
+class QueryOut(msgspec.Struct, frozen=True, kw_only=True):
+    """A query's columns and rows; every value as a string (or null)."""
+
+    columns: list[str]
+    rows: list[list[str | None]]

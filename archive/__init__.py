@@ -10,13 +10,14 @@ from archive.context import Archive
 from archive.correct import NotCorrectable, correct
 from archive.customers import UnknownCustomer, import_customers
 from archive.export import AlteredFile, export
-from archive.issue import IdempotencyConflict, Issued, IssueRequest, issue_invoice
-from archive.query import QueryResult, query
-from archive.replay import ReplayResult, UnknownDocument, load, replay
+from archive.issue import IdempotencyConflict, Issued, IssueRequest, NothingToBill, issue_invoice
+from archive.query import QueryRefused, QueryResult, query
+from archive.replay import AlteredInput, ReplayResult, UnknownDocument, load, replay
 from archive.run import RunSummary, billing_run
 from archive.verify import Report, verify
 
-__all__ = ["AlteredFile", "Archive", "IdempotencyConflict", "IssueRequest", "Issued",
-           "NotCorrectable", "NothingToBill", "QueryResult", "ReplayResult", "Report", "RunSummary",
-           "UnknownCustomer", "UnknownDocument", "billing_run", "correct", "export",
-           "import_customers", "issue_invoice", "load", "query", "replay", "verify"]
+__all__ = ["AlteredFile", "AlteredInput", "Archive", "IdempotencyConflict", "IssueRequest",
+           "Issued", "NotCorrectable", "NothingToBill", "QueryRefused", "QueryResult",
+           "ReplayResult", "Report", "RunSummary", "UnknownCustomer", "UnknownDocument",
+           "billing_run", "correct", "export", "import_customers", "issue_invoice", "load",
+           "query", "replay", "verify"]

@@ -21,7 +21,7 @@ from archive.context import Archive
 from archive.db import session
 from archive.records import DocumentRow
 
-__all__ = ["TABLES", "QueryResult", "connect", "query"]
+__all__ = ["TABLES", "QueryRefused", "QueryResult", "connect", "query", "read_only"]
 
 _MONEY = pa.decimal128(18, 2)
 _EXACT = pa.decimal128(38, 12)
@@ -113,8 +113,38 @@ def connect(archive: Archive) -> duckdb.DuckDBPyConnection:
     return connection
 
 
+class QueryRefused(ValueError):
+    """The SQL holds a statement other than a read (``SELECT``)."""
+
+
+def read_only(sql: str) -> None:
+    """Refuse ``sql`` unless it holds statements, all ``SELECT`` (or a parse error).
+
+    The tables are an in-memory copy, so a write could change nothing archived; it is
+    refused all the same, so that a query's answer always reflects the archive.
+
+    >>> read_only("SELECT 1; WITH a AS (SELECT 2) SELECT * FROM a")
+    >>> read_only("SELECT 1; DELETE FROM documents")
+    Traceback (most recent call last):
+    ...
+    archive.query.QueryRefused: statement 2 is a DELETE; only SELECT statements are allowed
+    """
+    connection = duckdb.connect(":memory:")
+    try:
+        statements = connection.extract_statements(sql)
+    finally:
+        connection.close()
+    if not statements:
+        raise QueryRefused("no SQL statement given; write a SELECT")
+    for index, statement in enumerate(statements, start=1):
+        if statement.type != duckdb.StatementType.SELECT:
+            raise QueryRefused(f"statement {index} is a {statement.type.name}; only SELECT "
+                               "statements are allowed")
+
+
 def query(archive: Archive, sql: str) -> QueryResult:
-    """Run ``sql`` over the archive's tables."""
+    """Run ``sql`` (read-only: :func:`read_only`) over the archive's tables."""
+    read_only(sql)
     connection = connect(archive)
     try:
         cursor = connection.execute(sql)

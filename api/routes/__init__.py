@@ -1,9 +1,11 @@
 """Route handlers, one module per resource; ``ROUTES`` lists them all."""
 
+from api.routes.archive import ROUTES as _ARCHIVE
 from api.routes.evaluate import ROUTES as _EVALUATE
 from api.routes.health import ROUTES as _HEALTH
+from api.routes.invoices import ROUTES as _INVOICES
 from api.routes.rulesets import ROUTES as _RULESETS
 
 __all__ = ["ROUTES"]
 
-ROUTES = (*_EVALUATE, *_RULESETS, *_HEALTH)
+ROUTES = (*_EVALUATE, *_INVOICES, *_ARCHIVE, *_RULESETS, *_HEALTH)

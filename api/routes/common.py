@@ -10,6 +10,7 @@ import msgspec
 from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 
+from api.archive_access import ArchiveAccess
 from api.auth import requires
 from api.convert import diagnostics_out
 from api.customers import CustomerDirectory
@@ -32,6 +33,8 @@ class Services(msgspec.Struct, frozen=True, kw_only=True):
     rules: RuleBook
     customers: CustomerDirectory
     memo: EvaluationMemo
+    archive: ArchiveAccess
+    """The archive of issued documents, opened on first use."""
 
 
 def services(state: State) -> Services:

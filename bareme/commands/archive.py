@@ -12,6 +12,7 @@ import msgspec
 
 from archive.export import AlteredFile
 from archive.export import export as export_archive
+from archive.query import QueryRefused
 from archive.query import query as query_archive
 from archive.verify import verify as verify_archive
 from bareme.commands.guard import open_archive
@@ -49,7 +50,7 @@ def query(settings: Settings, sql: str, as_json: bool) -> None:
     """Run read-only SQL over the tables documents, lines, taxes and mentions."""
     try:
         result = query_archive(open_archive(settings), sql)
-    except duckdb.Error as exc:
+    except (duckdb.Error, QueryRefused) as exc:
         raise UserError(f"query: {exc}") from None
     if as_json:
         for row in result.rows:

@@ -36,7 +36,8 @@ def _app() -> object:
     rules = Rules(GitRepo(root))
     from api import ApiSettings
 
-    return create_app(ApiSettings(repo=str(root), keys=keys_from_pairs(EVERY_ROLE),
+    return create_app(ApiSettings(repo=str(root), data_dir=str(root.parent / "data"),
+                                  keys=keys_from_pairs(EVERY_ROLE),
                                   customers_file=str(rules.customers), access_log=""))
 
 

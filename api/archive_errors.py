@@ -1,0 +1,39 @@
+"""The archive's refusals as problem details."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from api.errors import ApiProblem
+from archive import (
+    AlteredInput,
+    IdempotencyConflict,
+    NothingToBill,
+    QueryRefused,
+    UnknownCustomer,
+    UnknownDocument,
+)
+from engine.timeline import PeriodSyntaxError
+
+__all__ = ["archive_errors"]
+
+_SLUGS: tuple[tuple[type[Exception], str], ...] = (
+    (UnknownDocument, "unknown-document"),
+    (UnknownCustomer, "unknown-customer"),
+    (IdempotencyConflict, "idempotency-conflict"),
+    (NothingToBill, "nothing-to-bill"),
+    (PeriodSyntaxError, "invalid-period"),
+    (QueryRefused, "invalid-query"),
+    (AlteredInput, "altered-document"),
+)
+
+
+@contextmanager
+def archive_errors() -> Iterator[None]:
+    """Turn the archive's refusals raised in the block into :class:`ApiProblem`."""
+    try:
+        yield
+    except tuple(kind for kind, _ in _SLUGS) as exc:
+        slug = next(slug for kind, slug in _SLUGS if isinstance(exc, kind))
+        raise ApiProblem(slug, str(exc.args[0]) if exc.args else slug) from None

@@ -1,0 +1,231 @@
+"""``/v1/invoices`` and ``/v1/archive``: issue, read, replay, verify and query over HTTP."""
+
+from __future__ import annotations
+
+import importlib
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import msgspec
+import pytest
+from litestar import Litestar
+from litestar.testing import TestClient
+
+from api import ApiSettings, create_app
+from api.keys import keys_from_pairs
+from api.routes.common import services
+from archive import import_customers, load
+from engine.customers import Customer
+from tests.api.conftest import CUSTOMER, KEYS, auth, problem, usage
+from tests.conftest import GitRepo
+
+ROOT = Path(__file__).resolve().parents[2]
+archive_replay = importlib.import_module("archive.replay")
+"""The module (the package's ``replay`` attribute is the function of that name)."""
+
+
+@pytest.fixture(scope="module")
+def project_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A repository holding the project's own rulesets and legal mentions."""
+    root = tmp_path_factory.mktemp("rules")
+    repo = GitRepo(root)
+    for folder in ("rulesets", "legal_mentions"):
+        shutil.copytree(ROOT / folder, root / folder)
+    repo.commit("catalogue", date="2026-01-02T10:00:00+00:00")
+    return root
+
+
+@pytest.fixture
+def archive_app(project_rules: Path, tmp_path: Path) -> Litestar:
+    """An app whose archive (SQLite, in a fresh data directory) knows customer C-0001."""
+    keys = keys_from_pairs(",".join(f"{role}={key}" for role, key in KEYS.items()))
+    app = create_app(ApiSettings(repo=str(project_rules), data_dir=str(tmp_path / "data"),
+                                 keys=keys, access_log=""))
+    import_customers(services(app.state).archive.get().engine,
+                     [msgspec.convert(CUSTOMER, Customer)])
+    return app
+
+
+@pytest.fixture
+def http(archive_app: Litestar) -> Iterator[TestClient[Litestar]]:
+    """A test client of :func:`archive_app`."""
+    with TestClient(archive_app) as test_client:
+        yield test_client
+
+
+def invoice_body(**changes: Any) -> dict[str, Any]:
+    """A valid issue request for C-0001, October 2026, with ``changes``."""
+    return {"customer_id": "C-0001", "period": "2026-10", "usage": usage(), **changes}
+
+
+def issued(http: TestClient[Litestar], **changes: Any) -> dict[str, Any]:
+    """Issue an invoice as ``billing``; its answer."""
+    response = http.post("/v1/invoices", json=invoice_body(**changes), headers=auth("billing"))
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_an_invoice_is_issued_once_per_request(http: TestClient[Litestar]) -> None:
+    first = issued(http)
+    assert first["number"].endswith("-000001")
+    assert first["kind"] == "invoice"
+    assert first["created"] is True
+    assert first["totals"]["currency"] == "EUR"
+    assert first["digest"].startswith("sha256:")
+    assert len(first["commit"]) == 40
+    again = http.post("/v1/invoices", json=invoice_body(), headers=auth("billing"))
+    assert again.status_code == 200
+    assert again.json() == {**first, "created": False}
+
+
+def test_the_idempotency_key_comes_from_the_header_or_the_body(
+        http: TestClient[Litestar]) -> None:
+    first = issued(http, idempotency_key="run-42")
+    headers = {**auth("billing"), "Idempotency-Key": "run-42"}
+    again = http.post("/v1/invoices", json=invoice_body(), headers=headers)
+    assert again.status_code == 200
+    assert again.json()["number"] == first["number"]
+
+
+def test_a_key_reused_for_another_request_is_a_conflict(http: TestClient[Litestar]) -> None:
+    issued(http, idempotency_key="k1")
+    other = http.post("/v1/invoices", json=invoice_body(usage=usage(4), idempotency_key="k1"),
+                      headers=auth("billing"))
+    assert "k1" in problem(other, 409, "idempotency-conflict")["detail"]
+
+
+@pytest.mark.parametrize(("changes", "slug"), [
+    ({"customer_id": "C-9999"}, "unknown-customer"),
+    ({"period": "2026-13"}, "invalid-period"),
+    ({"period": "2026-03"}, "nothing-to-bill"),
+    ({"usage": [{**usage(1)[0], "quantity": 3}]}, "invalid-request"),
+    ({"usage": [{**usage(1)[0], "timestamp": "yesterday"}]}, "invalid-usage"),
+    ({"rev": "no-such-branch"}, "unknown-revision"),
+    ({"colour": "blue"}, "invalid-request"),
+])
+def test_bad_issue_requests_are_422(http: TestClient[Litestar], changes: dict[str, Any],
+                                    slug: str) -> None:
+    response = http.post("/v1/invoices", json=invoice_body(**changes), headers=auth("billing"))
+    problem(response, 422, slug)
+
+
+def test_header_and_body_keys_must_agree(http: TestClient[Litestar]) -> None:
+    headers = {**auth("billing"), "Idempotency-Key": "a"}
+    response = http.post("/v1/invoices", json=invoice_body(idempotency_key="b"),
+                         headers=headers)
+    problem(response, 422, "invalid-request")
+
+
+def test_the_archived_files_are_served_as_archived(http: TestClient[Litestar],
+                                                   archive_app: Litestar) -> None:
+    number = issued(http)["number"]
+    archive = services(archive_app.state).archive.get()
+    document = http.get(f"/v1/invoices/{number}", headers=auth("auditor"))
+    assert document.status_code == 200
+    assert document.headers["content-type"] == "application/json"
+    assert document.json()["number"] == number
+    row, _ = load(archive, number)
+    assert document.content == archive.files.get(row.json_sha256)
+    for suffix in ("pdf", "facturx"):
+        response = http.get(f"/v1/invoices/{number}/{suffix}", headers=auth("tax_reviewer"))
+        assert response.status_code == 200
+        assert response.headers["content-type"] == "application/pdf"
+        assert response.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("suffix", ["", "/pdf", "/facturx", "/replay"])
+def test_an_unknown_number_is_404(http: TestClient[Litestar], suffix: str) -> None:
+    response = http.get(f"/v1/invoices/F-2026-999999{suffix}", headers=auth("auditor"))
+    assert "F-2026-999999" in problem(response, 404, "unknown-document")["detail"]
+
+
+def test_a_replay_is_identical(http: TestClient[Litestar]) -> None:
+    first = issued(http)
+    response = http.get(f"/v1/invoices/{first['number']}/replay", headers=auth("auditor"))
+    assert response.status_code == 200
+    assert response.json() == {"number": first["number"], "commit": first["commit"],
+                               "identical": True, "archived_digest": first["digest"],
+                               "replayed_digest": first["digest"], "differences": []}
+
+
+def test_verify_reports_an_intact_chain(http: TestClient[Litestar]) -> None:
+    issued(http)
+    response = http.get("/v1/archive/verify", headers=auth("tax_reviewer"))
+    assert response.status_code == 200
+    report = response.json()
+    assert (report["intact"], report["records"], report["files"], report["problems"]) == (
+        True, 1, 4, [])
+
+
+def test_a_query_reads_the_archive(http: TestClient[Litestar]) -> None:
+    first = issued(http)
+    response = http.post("/v1/archive/query", headers=auth("tax_reviewer"),
+                         json={"sql": "SELECT number, gross FROM documents"})
+    assert response.status_code == 200
+    assert response.json() == {"columns": ["number", "gross"],
+                               "rows": [[first["number"], first["totals"]["gross"]]]}
+
+
+@pytest.mark.parametrize("sql", [
+    "DELETE FROM documents",
+    "SELECT 1; DROP TABLE documents",
+    "COPY documents TO '/tmp/out.csv'",
+    "SELECT * FROM read_csv('/etc/passwd')",
+    "SELEKT 1",
+    "-- nothing",
+])
+def test_a_query_that_writes_or_reads_files_is_422(http: TestClient[Litestar],
+                                                   sql: str) -> None:
+    response = http.post("/v1/archive/query", headers=auth("tax_reviewer"), json={"sql": sql})
+    problem(response, 422, "invalid-query")
+
+
+ACCESS = [
+    ("POST", "/v1/invoices", {"billing"}),
+    ("GET", "/v1/invoices/F-2026-000001", {"billing", "auditor", "tax_reviewer"}),
+    ("GET", "/v1/invoices/F-2026-000001/pdf", {"billing", "auditor", "tax_reviewer"}),
+    ("GET", "/v1/invoices/F-2026-000001/replay", {"auditor"}),
+    ("GET", "/v1/archive/verify", {"auditor", "tax_reviewer"}),
+    ("POST", "/v1/archive/query", {"tax_reviewer"}),
+]
+
+
+@pytest.mark.parametrize(("method", "path", "allowed"), ACCESS)
+def test_roles(http: TestClient[Litestar], method: str, path: str,
+               allowed: set[str]) -> None:
+    problem(http.request(method, path), 401, "unauthorized")
+    for role in sorted(set(KEYS) - allowed):
+        problem(http.request(method, path, headers=auth(role)), 403, "forbidden")
+
+
+def test_a_replay_that_differs_is_still_200(http: TestClient[Litestar],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    number = issued(http)["number"]
+    original = archive_replay.recompute
+
+    def dearer(*args: Any) -> dict[str, Any]:
+        evaluation = original(*args)
+        return {**evaluation, "totals": {**evaluation["totals"], "gross": "999.99"}}
+
+    monkeypatch.setattr(archive_replay, "recompute", dearer)
+    response = http.get(f"/v1/invoices/{number}/replay", headers=auth("auditor"))
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["identical"] is False
+    assert [line.split(":")[0] for line in answer["differences"]] == ["totals.gross"]
+
+
+def test_an_altered_file_is_reported_not_served(http: TestClient[Litestar],
+                                                archive_app: Litestar) -> None:
+    number = issued(http)["number"]
+    archive = services(archive_app.state).archive.get()
+    row, _ = load(archive, number)
+    archive.files.path(row.pdf_sha256).write_bytes(b"%PDF-1.7 forged")
+    response = http.get(f"/v1/invoices/{number}/pdf", headers=auth("billing"))
+    assert "altered" in problem(response, 500, "altered-document")["detail"]
+    verified = http.get("/v1/archive/verify", headers=auth("auditor")).json()
+    assert verified["intact"] is False
+    assert any(number in line for line in verified["problems"])
