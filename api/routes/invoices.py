@@ -18,7 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from api.archive_errors import archive_errors
-from api.convert import records_of
+from api.convert import diagnostics_out, records_of
 from api.decoding import decoder_opt
 from api.errors import ApiProblem
 from api.routes.common import Services, problems, rules_errors, secured, services
@@ -26,6 +26,8 @@ from api.wire import IssuedOut, IssueInvoiceRequest, ReplayOut, TotalsOut
 from archive import IssueRequest, issue_invoice, load, replay
 from archive.replay import AlteredInput
 from engine.canonical import sha256_hex
+from engine.evaluate import check_usage
+from engine.timeline import parse_period
 
 __all__ = ["ROUTES", "issue_request"]
 
@@ -71,6 +73,13 @@ def issue_request(data: IssueInvoiceRequest, key: str | None, found: Services) -
     records = records_of(data.usage, data.customer_id)
     archive = found.archive.get()
     with archive_errors(), rules_errors():
+        ruleset = archive.rules.ruleset(data.rev)
+        period = parse_period(data.period, ruleset.zone)
+        # A record for another customer or month is refused, never silently left out.
+        _routed, problems = check_usage(ruleset, data.customer_id, period, records)
+        if problems:
+            raise ApiProblem("invalid-usage", f"{len(problems)} problem(s) in 'usage'",
+                             diagnostics_out(problems))
         done = issue_invoice(archive, IssueRequest(
             customer_id=data.customer_id, period=data.period, records=tuple(records),
             rev=data.rev, idempotency_key=key))

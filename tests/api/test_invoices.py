@@ -100,7 +100,8 @@ def test_a_key_reused_for_another_request_is_a_conflict(http: TestClient[Litesta
 @pytest.mark.parametrize(("changes", "slug"), [
     ({"customer_id": "C-9999"}, "unknown-customer"),
     ({"period": "2026-13"}, "invalid-period"),
-    ({"period": "2026-03"}, "nothing-to-bill"),
+    ({"period": "2026-03"}, "invalid-usage"),
+    ({"usage": []}, "nothing-to-bill"),
     ({"usage": [{**usage(1)[0], "quantity": 3}]}, "invalid-request"),
     ({"usage": [{**usage(1)[0], "timestamp": "yesterday"}]}, "invalid-usage"),
     ({"rev": "no-such-branch"}, "unknown-revision"),
