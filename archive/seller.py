@@ -34,6 +34,8 @@ class Seller(msgspec.Struct, frozen=True, kw_only=True):
     """Opted for TVA *d'après les débits*: printed when true."""
     iban: str = ""
     email: str = ""
+    payment_days: int = 30
+    """Days from the issue date to the payment due date (the seller's payment terms)."""
 
 
 DEFAULT_SELLER = Seller(
@@ -64,4 +66,4 @@ def seller_for(ruleset: Ruleset, on: date) -> Seller:
         address=street or version.address, postal_code=version.postal_code,
         city=city or DEFAULT_SELLER.city, siren=version.siren, vat_number=version.vat_number,
         rcs=version.rcs, share_capital=format(version.share_capital, "f"),
-        vat_on_debits=version.debits_option)
+        vat_on_debits=version.debits_option, payment_days=version.terms.due_days)

@@ -10,10 +10,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-__all__ = ["PAYMENT_DAYS", "due_date", "notes"]
+__all__ = ["PAYMENT_DAYS", "due_date", "notes", "payment_days"]
 
 PAYMENT_DAYS = 30
-"""Payment due 30 days after the issue date."""
+"""Payment due 30 days after the issue date, for a seller that states no terms."""
 
 _DEFAULTS = (
     ("PMT", "Indemnité forfaitaire pour frais de recouvrement en cas de retard de paiement : "
@@ -27,9 +27,18 @@ _SUBJECTS = (("recouvrement", "PMT"), ("penalit", "PMD"), ("pénalit", "PMD"),
              ("escompte", "AAB"))
 
 
-def due_date(issue_date: str) -> date:
-    """The payment due date of a document issued on ``issue_date``."""
-    return date.fromisoformat(issue_date) + timedelta(days=PAYMENT_DAYS)
+def payment_days(document: dict[str, Any]) -> int:
+    """Days to pay, from the seller's terms archived with the document."""
+    return int(document["seller"].get("payment_days", PAYMENT_DAYS))
+
+
+def due_date(document: dict[str, Any]) -> date:
+    """The payment due date: the seller's payment terms after the issue date.
+
+    The engine's due-date mention is computed from the same terms, so the header, the
+    mention and the Factur-X ``DueDateDateTime`` agree.
+    """
+    return date.fromisoformat(document["issue_date"]) + timedelta(days=payment_days(document))
 
 
 def notes(document: dict[str, Any]) -> list[tuple[str, str]]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 
 import click
@@ -53,13 +52,3 @@ def run_guarded(command: Callable[..., object]) -> int:
         click.echo("please report it with the command you ran", err=True)
         return 70
     return 0
-
-
-def fail(message: str) -> None:
-    """Stop with ``message`` and exit 1."""
-    raise UserError(message)
-
-
-def echo_err(message: str) -> None:
-    """A note for the user on stderr."""
-    print(message, file=sys.stderr)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal
 
 import msgspec
@@ -93,8 +93,3 @@ def _one(item: Any, index: int) -> tuple[Customer | None, list[tuple[str, str, s
     if errors:
         return None, errors
     return msgspec.convert({k: v for k, v in item.items() if v is not None}, Customer), []
-
-
-def customers_by_id(customers: Iterable[Customer]) -> dict[str, Customer]:
-    """Index customers by id."""
-    return {c.id: c for c in customers}

@@ -203,7 +203,7 @@ def _settlement(transaction: etree._Element, document: dict[str, Any]) -> None:
     _date(period, "ram:EndDateTime", evaluation["tax_point"])
     terms = _el(settlement, "ram:SpecifiedTradePaymentTerms")
     _el(terms, "ram:Description", f"Paiement à {30} jours par virement")
-    _date(terms, "ram:DueDateDateTime", due_date(document["issue_date"]).isoformat())
+    _date(terms, "ram:DueDateDateTime", due_date(document).isoformat())
     money = _el(settlement, "ram:SpecifiedTradeSettlementHeaderMonetarySummation")
     _el(money, "ram:LineTotalAmount", totals["net"])
     _el(money, "ram:TaxBasisTotalAmount", totals["net"])

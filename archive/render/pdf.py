@@ -17,7 +17,7 @@ from fpdf.enums import OutputIntentSubType
 from fpdf.output import PDFICCProfile
 
 from archive.render.french import amount, day, quantity, rate
-from archive.terms import PAYMENT_DAYS, due_date, notes
+from archive.terms import due_date, notes, payment_days
 
 __all__ = ["FONT_DIR", "TITLES", "invoice_pdf"]
 
@@ -93,7 +93,7 @@ def _references(pdf: FPDF, document: dict[str, Any]) -> None:
     pdf.ln(2)
     _text(pdf, f"Date d'émission : {day(document['issue_date'])} — Période facturée : du "
                f"{day(evaluation['period']['start'])} au {day(evaluation['tax_point'])} — "
-               f"Échéance : {day(due_date(document['issue_date']).isoformat())}")
+               f"Échéance : {day(due_date(document).isoformat())}")
     if document["original"]:
         original = document["original"]
         _text(pdf, f"Se rapporte à la facture N° {original['number']} du "
@@ -147,7 +147,7 @@ def _mentions(pdf: FPDF, document: dict[str, Any]) -> None:
     pdf.ln(3)
     _text(pdf, "Mentions légales", 10, "B")
     seller = document["seller"]
-    _text(pdf, f"Paiement à {PAYMENT_DAYS} jours par virement"
+    _text(pdf, f"Paiement à {payment_days(document)} jours par virement"
                + (f" sur l'IBAN {seller['iban']}" if seller.get("iban") else "") + ".", 8)
     printed = [text for _, text in notes(document)]
     for text in printed:

@@ -44,13 +44,6 @@ class Ruleset(msgspec.Struct, frozen=True, kw_only=True):
         """The ruleset's time zone."""
         return ZoneInfo(self.manifest.timezone)
 
-    def rule(self, rule_id: str) -> PricingRule | None:
-        """The catalogue rule with this id, if any."""
-        for rule in self.rules:
-            if rule.id == rule_id:
-                return rule
-        return None
-
     @property
     def tax(self) -> TaxRules:
         """The TVA rules (``rulesets/tax_fr/``); empty when the ruleset has none."""
