@@ -18,7 +18,7 @@ from batch.plan import Plan, is_percentage
 from engine.evaluate import dependency_order
 from engine.lines import describe_line
 from engine.money import ZERO, round_cents
-from engine.rating import PROPORTIONAL, LineKey, RuleTimeline, line_amount
+from engine.rating import PROPORTIONAL, LineKey, RuleTimeline, line_amount, round_line
 from engine.rules.pricing import Discount, Override, Percentage, PricingRule
 from engine.rules.ruleset import Ruleset
 
@@ -253,8 +253,6 @@ def _minimum(timeline: RuleTimeline, parts: Sequence[Part], last_key: tuple[int,
 
 
 def _amount(key: Key, quantity: Decimal, amount: Decimal) -> Decimal:
-    if key[2] in PROPORTIONAL:
-        return round_cents(round_cents(quantity) * key[4])
-    return round_cents(amount)
+    return round_line(key[2], key[4], quantity, amount)
 
 

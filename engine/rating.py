@@ -20,7 +20,8 @@ from engine.pricing import RATERS, Piece, Slice
 from engine.rules.pricing import Discount, Override, Percentage, PricingRule, UseCatalogue
 from engine.timeline import local_midnight, version_at
 
-__all__ = ["Charge", "Input", "LineKey", "RuleTimeline", "rate_rule"]
+__all__ = ["Charge", "Input", "LineKey", "RuleTimeline", "line_amount", "rate_rule",
+           "round_line"]
 
 PROPORTIONAL = frozenset({"percentage", "discount"})
 """Components whose line amount is the rate times the line's rounded base."""
@@ -152,11 +153,26 @@ def _tag(version: object) -> str:
     return str(type(version).__struct_config__.tag)  # type: ignore[attr-defined]
 
 
-def line_amount(key: LineKey, quantity: Decimal, amount: Decimal) -> Decimal:
-    """A line's net: rounded sum, or for proportional lines the rate times the rounded base."""
-    if key.component in PROPORTIONAL:
-        return round_cents(round_cents(quantity) * key.unit_price)
+def round_line(component: str, unit_price: Decimal, quantity: Decimal,
+               amount: Decimal) -> Decimal:
+    """A line's net, rounded half-up to the cent at this one place.
+
+    An ordinary line rounds its exact sum once; a proportional line (percentage,
+    discount) is the rate times its base rounded to the cent.
+
+    >>> round_line("units", Decimal("0.0420"), Decimal("1200"), Decimal("50.4000"))
+    Decimal('50.40')
+    >>> round_line("percentage", Decimal("0.05"), Decimal("554.515"), Decimal("27.72575"))
+    Decimal('27.73')
+    """
+    if component in PROPORTIONAL:
+        return round_cents(round_cents(quantity) * unit_price)
     return round_cents(amount)
+
+
+def line_amount(key: LineKey, quantity: Decimal, amount: Decimal) -> Decimal:
+    """:func:`round_line` of the line ``key``."""
+    return round_line(key.component, key.unit_price, quantity, amount)
 
 
 def _minimum(timeline: RuleTimeline, charges: Sequence[Charge],
