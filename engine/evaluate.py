@@ -12,13 +12,14 @@ from datetime import UTC, date
 from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
 from engine.diagnostics import Diagnostic, DiagnosticsError
+from engine.index import dependency_order, pricing_index
 from engine.lines import build_lines
 from engine.mentions import select_mentions
 from engine.money import ZERO, format_decimal
 from engine.rating import Charge, Input, RuleTimeline, rate_rule
 from engine.results import Evaluation, Line, Totals
 from engine.routing import route_records
-from engine.rules.pricing import Override, Percentage, PricingRule
+from engine.rules.pricing import Percentage, PricingRule
 from engine.rules.ruleset import Ruleset
 from engine.tax_fr import apply_taxes
 from engine.timeline import BillingPeriod
@@ -33,12 +34,13 @@ def check_usage(ruleset: Ruleset, customer_id: str, period: BillingPeriod,
     """Records by rule id, deduplicated; every record that cannot be priced is a problem."""
     unique, problems = dedupe(records)
     mine = []
+    start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
     for record in unique:
         if record.customer_id != customer_id:
             problems.append(_problem(record, "customer_id", "usage.other_customer",
                                      f"record is for customer {record.customer_id!r}, not "
                                      f"{customer_id!r}"))
-        elif not period.contains(record.timestamp):
+        elif not start <= record.timestamp.astimezone(UTC) < end:
             problems.append(_problem(record, "timestamp", "usage.outside_period",
                                      f"{record.timestamp.isoformat()} is outside period "
                                      f"{period.label} [{period.start.isoformat()}, "
@@ -57,13 +59,13 @@ def _problem(record: UsageRecord, field: str, code: str, message: str) -> Diagno
 def price_lines(ruleset: Ruleset, customer_id: str,
                 routed: dict[str, list[UsageRecord]]) -> tuple[Line, ...]:
     """Every rule's lines for the customer, in ruleset order; percentages after their bases."""
+    index = pricing_index(ruleset)
     charges: dict[str, list[Charge]] = {}
     timelines: dict[str, RuleTimeline] = {}
-    for rule in dependency_order(ruleset.rules):
-        timeline = RuleTimeline(rule, _override(ruleset.overrides, customer_id, rule.id),
-                                ruleset.zone)
+    for rule in index.order:
+        timeline = index.timeline(rule, customer_id)
         timelines[rule.id] = timeline
-        inputs = (_contributions(rule, charges) if isinstance(rule.versions[0], Percentage)
+        inputs = (_contributions(rule, charges) if rule.id in index.percentages
                   else _inputs(routed.get(rule.id, ())))
         charges[rule.id] = rate_rule(timeline, inputs)
     lines: list[Line] = []
@@ -111,9 +113,10 @@ def usage_digest(records: Iterable[UsageRecord]) -> str:
 
 
 def _inputs(records: Iterable[UsageRecord]) -> list[Input]:
-    ordered = sorted(records, key=lambda r: (r.timestamp, r.event_id))
-    return [Input(timestamp=r.timestamp, event_id=r.event_id, quantity=r.quantity)
-            for r in ordered]
+    instants = [(r.timestamp.astimezone(UTC), r.event_id, r) for r in records]
+    instants.sort(key=lambda t: (t[0], t[1]))
+    return [Input(timestamp=at, event_id=event_id, quantity=r.quantity)
+            for at, event_id, r in instants]
 
 
 def _contributions(rule: PricingRule, charges: dict[str, list[Charge]]) -> list[Input]:
@@ -123,25 +126,3 @@ def _contributions(rule: PricingRule, charges: dict[str, list[Charge]]) -> list[
     return sorted(items, key=lambda i: (i.timestamp, i.event_id, i.from_rule))
 
 
-def _override(overrides: Iterable[Override], customer_id: str, rule_id: str) -> Override | None:
-    return next((o for o in overrides if o.customer_id == customer_id and o.rule == rule_id),
-                None)
-
-
-def dependency_order(rules: Sequence[PricingRule]) -> list[PricingRule]:
-    """Rules with the rules they are a percentage of first (the loader refused cycles)."""
-    by_id = {rule.id: rule for rule in rules}
-    done: dict[str, PricingRule] = {}
-
-    def visit(rule: PricingRule) -> None:
-        if rule.id in done:
-            return
-        for version in rule.versions:
-            if isinstance(version, Percentage):
-                for ref in version.of:
-                    visit(by_id[ref])
-        done[rule.id] = rule
-
-    for rule in rules:
-        visit(rule)
-    return list(done.values())

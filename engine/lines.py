@@ -42,7 +42,8 @@ def _line(key: LineKey, group: list[Charge], timeline: RuleTimeline, commit: str
                 label=_label(key, timeline), component=key.component, tier=key.tier,
                 quantity=quantity, unit=_unit(key, timeline), unit_price=key.unit_price,
                 amount=amount, vat_rate_name=timeline.rule.vat_rate,
-                usage_from=min(c.at for c in group), usage_to=max(c.at for c in group),
+                usage_from=min(c.at for c in group).astimezone(timeline.zone),
+                usage_to=max(c.at for c in group).astimezone(timeline.zone),
                 provenance=provenance)
 
 

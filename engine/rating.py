@@ -9,7 +9,7 @@ in the period, so a price change mid-period splits lines without restarting the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -59,14 +59,19 @@ class Charge(msgspec.Struct, frozen=True, kw_only=True):
 
 
 class RuleTimeline:
-    """A rule (and the customer's override) with version starts as instants, for bisecting."""
+    """A rule (and the customer's override) with version starts as UTC instants.
+
+    Instants are compared in UTC, where a comparison is cheap; callers may pass instants
+    of any offset.
+    """
 
     def __init__(self, rule: PricingRule, override: Override | None, zone: ZoneInfo) -> None:
         self.rule = rule
         self.override = override
-        self.starts = [local_midnight(v.effective_from, zone) for v in rule.versions]
-        self.until = local_midnight(rule.until, zone) if rule.until else None
-        self.override_starts = ([local_midnight(v.effective_from, zone)
+        self.zone = zone
+        self.starts = [_utc_midnight(v.effective_from, zone) for v in rule.versions]
+        self.until = _utc_midnight(rule.until, zone) if rule.until else None
+        self.override_starts = ([_utc_midnight(v.effective_from, zone)
                                  for v in override.versions] if override else [])
 
     def base_at(self, instant: datetime) -> int | None:
@@ -83,6 +88,10 @@ class RuleTimeline:
         if index is None or isinstance(self.override.versions[index], UseCatalogue):
             return None
         return index
+
+
+def _utc_midnight(day: date, zone: ZoneInfo) -> datetime:
+    return local_midnight(day, zone).astimezone(UTC)
 
 
 def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import msgspec
@@ -14,6 +16,8 @@ from engine.rules.seller import Seller
 from engine.rules.tax_fr import TaxRules
 
 __all__ = ["Manifest", "Ruleset"]
+
+T = TypeVar("T")
 
 
 class Manifest(msgspec.Struct, frozen=True, kw_only=True):
@@ -27,8 +31,13 @@ class Manifest(msgspec.Struct, frozen=True, kw_only=True):
     """Human name of the catalogue."""
 
 
-class Ruleset(msgspec.Struct, frozen=True, kw_only=True):
-    """Every rule of a rules repository at one commit, validated and typed."""
+class Ruleset(msgspec.Struct, frozen=True, kw_only=True, dict=True):
+    """Every rule of a rules repository at one commit, validated and typed.
+
+    A ruleset is immutable and shared by every evaluation at its commit, so what is
+    derived from it (the time zone, the TVA rules, the indexes of :func:`derived`) is
+    computed once and kept on the instance, outside its fields.
+    """
 
     commit: str
     """40-hex commit SHA, or ``WORKTREE`` for uncommitted files."""
@@ -39,12 +48,19 @@ class Ruleset(msgspec.Struct, frozen=True, kw_only=True):
     extensions: MappingProxyType[str, Any] = MappingProxyType({})
     """Typed rule families loaded beside pricing (TVA, seller, mentions), by name."""
 
-    @property
+    def derived(self, name: str, build: Callable[[Ruleset], T]) -> T:
+        """``build(self)``, computed on first use and kept with the ruleset under ``name``."""
+        cache = self.__dict__
+        if name not in cache:
+            cache[name] = build(self)
+        return cache[name]  # type: ignore[no-any-return]
+
+    @cached_property
     def zone(self) -> ZoneInfo:
         """The ruleset's time zone."""
         return ZoneInfo(self.manifest.timezone)
 
-    @property
+    @cached_property
     def tax(self) -> TaxRules:
         """The TVA rules (``rulesets/tax_fr/``); empty when the ruleset has none."""
         ext = self.extensions
@@ -53,13 +69,13 @@ class Ruleset(msgspec.Struct, frozen=True, kw_only=True):
                         eu_rates=tuple(ext.get("tax_eu_rates", ())),
                         regimes=tuple(ext.get("tax_regimes", ())))
 
-    @property
+    @cached_property
     def seller(self) -> Seller | None:
         """The seller (``rulesets/seller.yaml``), if described."""
         found: tuple[Seller, ...] = tuple(self.extensions.get("seller", ()))
         return found[0] if found else None
 
-    @property
+    @cached_property
     def mentions(self) -> tuple[Mention, ...]:
         """Legal mentions (``legal_mentions/``), in print order."""
         return tuple(self.extensions.get("mentions", ()))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from stdnum.eu import vat
 from stdnum.fr import siren
@@ -46,18 +47,35 @@ def french_amount(value: Decimal) -> str:
 
 def vat_number_status(customer: Customer) -> str:
     """``valid``, ``invalid`` (checksum, format or country) or ``missing``."""
-    number = customer.vat_number
-    if not number:
+    if not customer.vat_number:
         return "missing"
+    return _vat_status(customer.vat_number, customer.country)
+
+
+# Identifier checks are pure and the same customers come back evaluation after
+# evaluation: each distinct number is checked once.
+@lru_cache(maxsize=65536)
+def _vat_status(number: str, country: str) -> str:
     compact = vat.compact(number)
-    prefix = _VAT_PREFIX.get(customer.country, customer.country)
+    prefix = _VAT_PREFIX.get(country, country)
     return "valid" if vat.is_valid(compact) and compact.startswith(prefix) else "invalid"
+
+
+@lru_cache(maxsize=65536)
+def _vat_compact(number: str) -> str:
+    return str(vat.compact(number))
+
+
+@lru_cache(maxsize=65536)
+def _siren_checked(number: str) -> tuple[str, str]:
+    """The SIREN as printed, and ``valid`` or ``invalid``."""
+    return str(siren.format(number)), "valid" if siren.is_valid(number) else "invalid"
 
 
 def _siren_status(customer: Customer) -> str:
     if not customer.siren:
         return "missing"
-    return "valid" if siren.is_valid(customer.siren) else "invalid"
+    return _siren_checked(customer.siren)[1]
 
 
 def customer_facts(rules: TaxRules, customer: Customer, day: date) -> Facts:
@@ -72,8 +90,8 @@ def customer_facts(rules: TaxRules, customer: Customer, day: date) -> Facts:
         "customer.kind": customer.kind, "customer.country": customer.country,
         "customer.postal_code": customer.postal_code or None,
         "customer.address": customer.address or None,
-        "customer.siren": siren.format(customer.siren) if customer.siren else None,
-        "customer.vat_number": vat.compact(customer.vat_number) if customer.vat_number else None,
+        "customer.siren": _siren_checked(customer.siren)[0] if customer.siren else None,
+        "customer.vat_number": _vat_compact(customer.vat_number) if customer.vat_number else None,
         "customer.area": area,
         "customer.territory": territory.id if territory else None,
         "customer.vat_number_status": vat_number_status(customer),
@@ -89,7 +107,8 @@ def seller_facts(version: SellerVersion | None) -> Facts:
     return {
         "seller.name": version.name, "seller.legal_form": version.legal_form,
         "seller.share_capital": french_amount(version.share_capital),
-        "seller.address": version.address, "seller.siren": siren.format(version.siren),
+        "seller.address": version.address,
+        "seller.siren": _siren_checked(version.siren)[0],
         "seller.rcs": version.rcs, "seller.vat_number": version.vat_number,
         "seller.size": version.size,
         "seller.debits_option": "true" if version.debits_option else "false",
