@@ -7,7 +7,7 @@ period, for a continuous service billed per period). Both instants are in the re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 
 from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
@@ -105,18 +105,23 @@ def usage_digest(records: Iterable[UsageRecord]) -> str:
     Equal content gives equal digests however it was written: instants in UTC, quantities
     without trailing zeros (``1.50`` and ``1.5``, ``+02:00`` and ``Z`` are the same event).
     """
-    ordered = sorted(records, key=lambda r: (r.timestamp, r.event_id))
-    rows = [[r.event_id, r.customer_id, r.metric, format_decimal(r.quantity),
-             r.timestamp.astimezone(UTC).isoformat(), [list(a) for a in r.attributes]]
-            for r in ordered]
+    keyed = [(r.timestamp.astimezone(UTC), r.event_id, r) for r in records]
+    keyed.sort(key=_instant_and_id)
+    rows = [[event_id, r.customer_id, r.metric, format_decimal(r.quantity), at.isoformat(),
+             [list(a) for a in r.attributes]] for at, event_id, r in keyed]
     return "sha256:" + sha256_hex(canonical_bytes(rows))
 
 
 def _inputs(records: Iterable[UsageRecord]) -> list[Input]:
-    instants = [(r.timestamp.astimezone(UTC), r.event_id, r) for r in records]
-    instants.sort(key=lambda t: (t[0], t[1]))
+    keyed = [(r.timestamp.astimezone(UTC), r.event_id, r) for r in records]
+    keyed.sort(key=_instant_and_id)
     return [Input(timestamp=at, event_id=event_id, quantity=r.quantity)
-            for at, event_id, r in instants]
+            for at, event_id, r in keyed]
+
+
+def _instant_and_id(item: tuple[datetime, str, UsageRecord]) -> tuple[datetime, str]:
+    """Sort key of (UTC instant, event id, record): instants compare fast in UTC."""
+    return item[0], item[1]
 
 
 def _contributions(rule: PricingRule, charges: dict[str, list[Charge]]) -> list[Input]:

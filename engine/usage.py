@@ -6,6 +6,7 @@ field by field and every problem names the source, the record number and the fie
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from decimal import Decimal
@@ -16,10 +17,13 @@ import msgspec
 from engine.diagnostics import Diagnostic
 from engine.money import DecimalSyntaxError, parse_decimal
 
+_PLAIN = re.compile(r"\d+(\.\d+)?\Z")
+
 __all__ = ["REQUIRED_FIELDS", "UsageRecord", "dedupe", "parse_record", "parse_records",
            "parse_timestamp"]
 
 REQUIRED_FIELDS = ("event_id", "customer_id", "metric", "quantity", "timestamp")
+_REQUIRED = frozenset(REQUIRED_FIELDS)
 
 
 class UsageRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -68,6 +72,8 @@ def parse_timestamp(text: str) -> datetime:
 
 
 def _quantity(value: Any) -> Decimal:
+    if value.__class__ is str and _PLAIN.match(value):
+        return Decimal(value)  # digits, at most one point, no sign: finite and ≥ 0
     if isinstance(value, bool):
         raise ValueError(f"quantity must be a decimal number; got {value!r}")
     if isinstance(value, Decimal):
@@ -93,34 +99,38 @@ def _quantity(value: Any) -> Decimal:
 def parse_record(row: Mapping[str, Any], source: str, position: int
                  ) -> tuple[UsageRecord | None, list[Diagnostic]]:
     """One record from a row, or ``None`` and the problems, each naming its field."""
-    problems: list[Diagnostic] = []
-
-    def problem(field: str, code: str, message: str) -> None:
-        problems.append(Diagnostic(path=source, line=position, column=0, code=code,
-                                   message=f"field {field!r}: {message}"))
-
-    for field in REQUIRED_FIELDS:
-        value = row.get(field)
-        if value is None or (isinstance(value, str) and not value.strip()):
-            problem(field, "usage.missing_field", "required and missing or empty")
+    problems = [_problem(source, position, field, "usage.missing_field",
+                         "required and missing or empty")
+                for field in REQUIRED_FIELDS if _blank(row.get(field))]
     if problems:
         return None, problems
     quantity = timestamp = None
     try:
         quantity = _quantity(row["quantity"])
     except ValueError as exc:
-        problem("quantity", "usage.bad_quantity", str(exc))
+        problems.append(_problem(source, position, "quantity", "usage.bad_quantity", str(exc)))
     try:
         timestamp = parse_timestamp(str(row["timestamp"]))
     except ValueError as exc:
-        problem("timestamp", "usage.bad_timestamp", str(exc))
+        problems.append(_problem(source, position, "timestamp", "usage.bad_timestamp",
+                                 str(exc)))
     if quantity is None or timestamp is None:
         return None, problems
-    attributes = tuple(sorted((str(k), str(v)) for k, v in row.items()
-                              if k not in REQUIRED_FIELDS and v is not None and v != ""))
+    attributes = (tuple(sorted((str(k), str(v)) for k, v in row.items()
+                               if k not in _REQUIRED and v is not None and v != ""))
+                  if len(row) > len(_REQUIRED) else ())
     return UsageRecord(event_id=str(row["event_id"]), customer_id=str(row["customer_id"]),
                        metric=str(row["metric"]), quantity=quantity, timestamp=timestamp,
-                       attributes=attributes, source=source, row=position), []
+                       attributes=attributes, source=source, row=position), problems
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (value.__class__ is str and not value.strip())
+
+
+def _problem(source: str, position: int, field: str, code: str, message: str) -> Diagnostic:
+    return Diagnostic(path=source, line=position, column=0, code=code,
+                      message=f"field {field!r}: {message}")
 
 
 def parse_records(rows: Iterable[Mapping[str, Any]], source: str, first: int = 1
