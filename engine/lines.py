@@ -28,23 +28,29 @@ def build_lines(charges: Iterable[Charge], timeline: RuleTimeline, commit: str) 
 
 def describe_line(key: LineKey, timeline: RuleTimeline,
                   commit: str) -> tuple[str, str, Provenance]:
-    """Label, unit and provenance of the line ``key`` names (shared with batch rating)."""
-    return _label(key, timeline), _unit(key, timeline), _provenance(key, timeline, commit)
+    """Label, unit and provenance of the line ``key`` names (shared with batch rating).
+
+    Kept on the timeline: the same keys come back evaluation after evaluation.
+    """
+    found = timeline.described.get((key, commit))
+    if found is None:
+        found = timeline.described[(key, commit)] = (
+            _label(key, timeline), _unit(key, timeline), _provenance(key, timeline, commit))
+    return found  # type: ignore[return-value]
 
 
 def _line(key: LineKey, group: list[Charge], timeline: RuleTimeline, commit: str) -> Line:
-    quantity = sum((c.piece.quantity for c in group), ZERO)
-    amount = line_amount(key, quantity, sum((c.piece.amount for c in group), ZERO))
+    quantity = sum([c.piece.quantity for c in group], ZERO)
+    amount = line_amount(key, quantity, sum([c.piece.amount for c in group], ZERO))
     if key.component in PROPORTIONAL:
         quantity = round_cents(quantity)
-    provenance = _provenance(key, timeline, commit)
-    return Line(rule_id=timeline.rule.id, version=provenance.version,
-                label=_label(key, timeline), component=key.component, tier=key.tier,
-                quantity=quantity, unit=_unit(key, timeline), unit_price=key.unit_price,
-                amount=amount, vat_rate_name=timeline.rule.vat_rate,
-                usage_from=min(c.at for c in group).astimezone(timeline.zone),
-                usage_to=max(c.at for c in group).astimezone(timeline.zone),
-                provenance=provenance)
+    label, unit, provenance = describe_line(key, timeline, commit)
+    instants = [c.at for c in group]
+    return Line(rule_id=timeline.rule.id, version=provenance.version, label=label,
+                component=key.component, tier=key.tier, quantity=quantity, unit=unit,
+                unit_price=key.unit_price, amount=amount, vat_rate_name=timeline.rule.vat_rate,
+                usage_from=min(instants).astimezone(timeline.zone),
+                usage_to=max(instants).astimezone(timeline.zone), provenance=provenance)
 
 
 def _provenance(key: LineKey, timeline: RuleTimeline, commit: str) -> Provenance:

@@ -8,6 +8,7 @@ in the period, so a price change mid-period splits lines without restarting the 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -17,7 +18,15 @@ import msgspec
 
 from engine.money import ZERO, round_cents
 from engine.pricing import RATERS, Piece, Slice
-from engine.rules.pricing import Discount, Override, Percentage, PricingRule, UseCatalogue
+from engine.rules.pricing import (
+    Discount,
+    Override,
+    OverrideVersion,
+    Percentage,
+    PricingRule,
+    PricingVersion,
+    UseCatalogue,
+)
 from engine.timeline import local_midnight, version_at
 
 __all__ = ["Charge", "Input", "LineKey", "RuleTimeline", "line_amount", "rate_rule",
@@ -62,7 +71,7 @@ class RuleTimeline:
     """A rule (and the customer's override) with version starts as UTC instants.
 
     Instants are compared in UTC, where a comparison is cheap; callers may pass instants
-    of any offset.
+    of any offset. The rater of each version is looked up once.
     """
 
     def __init__(self, rule: PricingRule, override: Override | None, zone: ZoneInfo) -> None:
@@ -73,6 +82,10 @@ class RuleTimeline:
         self.until = _utc_midnight(rule.until, zone) if rule.until else None
         self.override_starts = ([_utc_midnight(v.effective_from, zone)
                                  for v in override.versions] if override else [])
+        self.is_percentage = isinstance(rule.versions[0], Percentage)
+        self.raters = [RATERS[_tag(v)] for v in rule.versions]
+        self.described: dict[tuple[LineKey, str], tuple[str, str, object]] = {}
+        """Label, unit and provenance of each line key, filled by :mod:`engine.lines`."""
 
     def base_at(self, instant: datetime) -> int | None:
         """Index of the catalogue version in force at ``instant``, if the rule applies then."""
@@ -99,41 +112,49 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
 
     Inputs outside every version are the caller's to reject; here they are skipped.
     """
-    rule = timeline.rule
-    is_percentage = isinstance(rule.versions[0], Percentage)
-    raw_total = sum((i.quantity for i in inputs), ZERO)
+    rule, versions, raters = timeline.rule, timeline.rule.versions, timeline.raters
+    starts, until, has_override = timeline.starts, timeline.until, timeline.override is not None
+    is_percentage = timeline.is_percentage
+    raw_total = sum([i.quantity for i in inputs], ZERO)
     charges: list[Charge] = []
     cumulative = ZERO
     priced = 0
+    last_position = len(inputs) - 1
     last_key: tuple[int, int | None] | None = None
     for position, item in enumerate(inputs):
-        base_index = timeline.base_at(item.timestamp)
-        if base_index is None:
+        at = item.timestamp
+        if until is not None and at >= until:
             continue
-        override_index = timeline.override_at(item.timestamp)
-        override = (timeline.override.versions[override_index]
-                    if timeline.override and override_index is not None else None)
-        discount = override if isinstance(override, Discount) else None
-        model = rule.versions[base_index] if override is None or discount else override
-        price_index = None if override is None or discount else override_index
+        base_index = bisect_right(starts, at) - 1
+        if base_index < 0:
+            continue
+        model: PricingVersion | OverrideVersion = versions[base_index]
+        rater = raters[base_index]
+        price_index = override_index = None
+        discount = None
+        if has_override and (override_index := timeline.override_at(at)) is not None:
+            chosen = timeline.override.versions[override_index]  # type: ignore[union-attr]
+            if isinstance(chosen, Discount):
+                discount = chosen
+            else:
+                model, price_index, rater = chosen, override_index, RATERS[_tag(chosen)]
         if isinstance(model, Percentage) and item.from_rule not in model.of:
             continue
         before, cumulative = cumulative, cumulative + item.quantity
+        first, last = priced == 0, position == last_position
         if is_percentage:
-            part = Slice(lo=ZERO, hi=item.quantity, total=raw_total, first=priced == 0,
-                         last=position == len(inputs) - 1)
+            part = Slice(lo=ZERO, hi=item.quantity, total=raw_total, first=first, last=last)
         else:
-            part = _slice(before, cumulative, raw_total, model.included, priced == 0,
-                          position == len(inputs) - 1)
+            part = _slice(before, cumulative, raw_total, model.included, first, last)
             free = item.quantity - (part.hi - part.lo)
             if free > 0:
                 charges.append(_charge(rule.id, base_index, price_index, item, Piece(
                     component="included", tier=None, quantity=free, unit_price=ZERO,
                     amount=ZERO)))
-        pieces = list(RATERS[_tag(model)](model, part))
-        charges.extend(_charge(rule.id, base_index, price_index, item, p) for p in pieces)
-        if discount is not None and override_index is not None:
-            base = sum((p.amount for p in pieces), ZERO)
+        pieces = list(rater(model, part))
+        charges.extend([_charge(rule.id, base_index, price_index, item, p) for p in pieces])
+        if discount is not None:
+            base = sum([p.amount for p in pieces], ZERO)
             if base:
                 charges.append(_charge(rule.id, base_index, override_index, item, Piece(
                     component="discount", tier=None, quantity=base, unit_price=-discount.rate,

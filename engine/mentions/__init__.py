@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from engine.customers import Customer
+from engine.memo import Memo
 from engine.mentions.facts import invoice_facts
 from engine.mentions.render import render
 from engine.results import Line, MentionResult, TaxLine
@@ -28,6 +29,13 @@ def select_mentions(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
     if not ruleset.mentions:
         return ()
     issued = issue_date or period.last_day
+    memo = ruleset.derived("mentions", lambda _: Memo[tuple[MentionResult, ...]]())
+    return memo.get((customer, period.label, issued),
+                    lambda: _select(ruleset, customer, period, issued))
+
+
+def _select(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
+            issued: date) -> tuple[MentionResult, ...]:
     facts = invoice_facts(ruleset, customer, period, issued)
     chosen = []
     for mention in ruleset.mentions:

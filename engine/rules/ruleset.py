@@ -50,10 +50,10 @@ class Ruleset(msgspec.Struct, frozen=True, kw_only=True, dict=True):
 
     def derived(self, name: str, build: Callable[[Ruleset], T]) -> T:
         """``build(self)``, computed on first use and kept with the ruleset under ``name``."""
-        cache = self.__dict__
-        if name not in cache:
-            cache[name] = build(self)
-        return cache[name]  # type: ignore[no-any-return]
+        cache, key = self.__dict__, f"derived:{name}"  # apart from cached properties
+        if key not in cache:
+            cache[key] = build(self)
+        return cache[key]  # type: ignore[no-any-return]
 
     @cached_property
     def zone(self) -> ZoneInfo:

@@ -8,17 +8,19 @@ computes no tax.
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import msgspec
 
 from engine.customers import Customer
+from engine.memo import Memo
 from engine.results import Line, Provenance, TaxLine
 from engine.rules.dated import provenance_of, version_on
 from engine.rules.ruleset import Ruleset
 from engine.tax_fr.regime import Decision, decide
 from engine.tax_fr.tax_point import tax_date
-from engine.tax_fr.vat import tax_lines, treat_line
+from engine.tax_fr.vat import Treatment, tax_lines, treat_line
 from engine.timeline import BillingPeriod
 
 __all__ = ["Decision", "TaxOutcome", "apply_taxes", "decide_for"]
@@ -27,13 +29,20 @@ TaxOutcome = tuple[tuple[Line, ...], tuple[TaxLine, ...], tuple[tuple[str, objec
 
 
 def decide_for(ruleset: Ruleset, customer: Customer, period: BillingPeriod) -> Decision | None:
-    """The regime of ``customer`` at the tax point of ``period``; ``None`` without TVA rules."""
+    """The regime of ``customer`` at the tax point of ``period``; ``None`` without TVA rules.
+
+    Decided once per customer and tax point at a commit (:class:`engine.memo.Memo`).
+    """
     if not ruleset.tax.regimes:
         return None
     day = tax_date(period)
-    seller = ruleset.seller
-    version = version_on(seller.versions, day) if seller else None
-    return decide(ruleset, customer, day, version)
+
+    def decided() -> Decision:
+        seller = ruleset.seller
+        version = version_on(seller.versions, day) if seller else None
+        return decide(ruleset, customer, day, version)
+
+    return _decisions(ruleset).get((customer, day), decided)
 
 
 def apply_taxes(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
@@ -42,10 +51,23 @@ def apply_taxes(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
     decision = decide_for(ruleset, customer, period)
     if decision is None:
         return lines, (), ()
-    treatments = [treat_line(ruleset, decision, line) for line in lines]
+    treated = _treatments(ruleset)
+    treatments = [treated.get((customer, decision.day, line.vat_rate_name),
+                              partial(treat_line, ruleset, decision, line)) for line in lines]
     taxed = tuple(msgspec.structs.replace(line, vat_category=t.category, vat_rate=t.rate)
                   for line, t in zip(lines, treatments, strict=True))
-    return taxed, tax_lines(taxed, treatments), (("tax", _explain(ruleset, decision)),)
+    explained = ruleset.derived("tax_explained", lambda _: Memo[dict[str, Any]]())
+    explanation = explained.get((customer, decision.day), partial(_explain, ruleset, decision))
+    return taxed, tax_lines(taxed, treatments), (("tax", explanation),)
+
+
+def _decisions(ruleset: Ruleset) -> Memo[Decision]:
+    return ruleset.derived("tax_decisions", lambda _: Memo[Decision]())
+
+
+def _treatments(ruleset: Ruleset) -> Memo[Treatment]:
+    """A line's treatment depends on the decision and the line's rate category only."""
+    return ruleset.derived("tax_treatments", lambda _: Memo[Treatment]())
 
 
 def _explain(ruleset: Ruleset, decision: Decision) -> dict[str, Any]:
