@@ -30,7 +30,9 @@ from engine.customers import Customer, parse_customers
 from engine.diagnostics import Diagnostic
 from engine.rules.ruleset import Ruleset
 from engine.store.git import CommitInfo
-from engine.usage import REQUIRED_FIELDS, UsageRecord, parse_records
+from engine.usage import REQUIRED_FIELDS, UsageRecord, parse_record, plain_record
+
+_REQUIRED = frozenset(REQUIRED_FIELDS)
 
 __all__ = ["USAGE_SOURCE", "changes_out", "customer_of", "diagnostics_out", "records_of",
            "ruleset_out", "versions_out"]
@@ -62,22 +64,30 @@ def _customer_row(customer: CustomerIn) -> dict[str, Any]:
 
 def records_of(usage: Iterable[UsageIn], customer_id: str) -> list[UsageRecord]:
     """Usage records, checked as ``bareme evaluate`` checks a file's rows."""
-    rows = []
+    records: list[UsageRecord] = []
+    clashes: list[Diagnostic] = []
     problems: list[Diagnostic] = []
     for number, item in enumerate(usage, start=1):
-        clash = sorted(set(item.attributes) & set(REQUIRED_FIELDS))
-        if clash:
-            problems.append(Diagnostic(
+        if item.attributes and not _REQUIRED.isdisjoint(item.attributes):
+            clash = sorted(_REQUIRED.intersection(item.attributes))
+            clashes.append(Diagnostic(
                 path=USAGE_SOURCE, line=number, column=0, code="usage.attribute_clash",
                 message=f"field 'attributes': {', '.join(clash)} cannot be an attribute"))
-        rows.append({**item.attributes, "event_id": item.event_id,
-                     "customer_id": item.customer_id or customer_id, "metric": item.metric,
-                     "quantity": item.quantity, "timestamp": item.timestamp})
-    records, errors = parse_records(rows, USAGE_SOURCE)
-    problems += errors
-    if problems:
-        raise ApiProblem("invalid-usage", f"{len(problems)} problem(s) in 'usage'",
-                         diagnostics_out(problems))
+        owner = item.customer_id or customer_id
+        record = plain_record((item.event_id, owner, item.metric, item.quantity,
+                               item.timestamp), item.attributes, USAGE_SOURCE, number)
+        if record is None:
+            record, errors = parse_record(
+                {**item.attributes, "event_id": item.event_id, "customer_id": owner,
+                 "metric": item.metric, "quantity": item.quantity,
+                 "timestamp": item.timestamp}, USAGE_SOURCE, number)
+            problems += errors
+        if record is not None:
+            records.append(record)
+    if clashes or problems:
+        found = clashes + problems
+        raise ApiProblem("invalid-usage", f"{len(found)} problem(s) in 'usage'",
+                         diagnostics_out(found))
     return records
 
 
