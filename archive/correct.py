@@ -3,6 +3,10 @@
 The original is never touched. The delta is taken against the latest state of the
 invoice: the original, or the last correction already issued for it. Its usage is the
 original's usage, so that the correction replays like any document.
+
+A correction is identified by (invoice, commit of the rules): the default idempotency key
+``correct:<number>:<commit>`` says so, and a caller's own key, used again, must name the
+same invoice and resolve to the same commit, or it is an :class:`IdempotencyConflict`.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from sqlmodel import col, select
 from archive.context import Archive
 from archive.db import session
 from archive.delta import correction_document, delta_net
-from archive.issue import Draft, Issued, issued, store
+from archive.issue import Draft, IdempotencyConflict, Issued, issued, store
 from archive.records import DocumentRow
 from archive.replay import evaluation_at, load
 from archive.seller import seller_for
@@ -39,10 +43,9 @@ def correct(archive: Archive, number: str, rev: str, today: date | None = None,
                              f"invoice {row.original_number} instead")
     ruleset = archive.rules.ruleset(rev)
     key = idempotency_key or f"correct:{number}:{ruleset.commit}"
-    with session(archive.engine) as db:
-        done = db.exec(select(DocumentRow).where(DocumentRow.idempotency_key == key)).first()
+    done = _already(archive, key, number, ruleset.commit)
     if done is not None:
-        return issued(done, created=False)
+        return done
     base_commit, base_issue_date = _latest_state(archive, row)
     issue_date = today or datetime.now(ruleset.zone).date()
     customer = msgspec.convert(document["customer"], Customer)
@@ -65,6 +68,25 @@ def correct(archive: Archive, number: str, rev: str, today: date | None = None,
         commit=ruleset.commit, idempotency_key=key, request_digest=digest,
         evaluation=evaluation, usage=usage, usage_count=row.usage_count,
         seller=seller_for(ruleset, issue_date), original=original))
+
+
+def _already(archive: Archive, key: str, number: str, commit: str) -> Issued | None:
+    """The correction already issued under ``key``; a conflict if it is another request."""
+    with session(archive.engine) as db:
+        done = db.exec(select(DocumentRow).where(DocumentRow.idempotency_key == key)).first()
+    if done is None:
+        return None
+    if (done.original_number, done.rules_commit) != (number, commit):
+        raise IdempotencyConflict(
+            f"idempotency key {key!r} was used for {done.number} "
+            f"({_described(done)}); this request corrects {number} at {commit[:12]}")
+    return issued(done, created=False)
+
+
+def _described(row: DocumentRow) -> str:
+    if row.original_number is None:
+        return f"not a correction: {row.kind.replace('_', ' ')}"
+    return f"the correction of {row.original_number} at {row.rules_commit[:12]}"
 
 
 def _latest_state(archive: Archive, row: DocumentRow) -> tuple[str, str]:

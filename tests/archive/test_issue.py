@@ -91,6 +91,20 @@ def test_credit_note_for_a_price_cut(archive: Archive, rules: Rules,
         correct(archive, credit.number, rules.dearer, TODAY)
 
 
+def test_a_correction_key_names_one_correction(archive: Archive, rules: Rules,
+                                               usage: tuple[UsageRecord, ...]) -> None:
+    original = issue_invoice(archive, request(usage, rev=rules.base), TODAY)
+    credit = correct(archive, original.number, rules.cheaper, TODAY, idempotency_key="fix-1")
+    assert credit is not None and credit.created
+    again = correct(archive, original.number, rules.cheaper, TODAY, idempotency_key="fix-1")
+    assert again is not None and (again.number, again.created) == (credit.number, False)
+    with pytest.raises(IdempotencyConflict, match="fix-1"):
+        correct(archive, original.number, rules.dearer, TODAY, idempotency_key="fix-1")
+    key = f"invoice:C-0001:{PERIOD}"
+    with pytest.raises(IdempotencyConflict, match="not a correction"):
+        correct(archive, original.number, rules.dearer, TODAY, idempotency_key=key)
+
+
 def test_corrective_invoice_after_a_credit_note(archive: Archive, rules: Rules,
                                                 usage: tuple[UsageRecord, ...]) -> None:
     original = issue_invoice(archive, request(usage, rev=rules.base), TODAY)
