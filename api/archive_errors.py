@@ -7,8 +7,10 @@ from contextlib import contextmanager
 
 from api.errors import ApiProblem
 from archive import (
+    AlteredFile,
     AlteredInput,
     IdempotencyConflict,
+    NotCorrectable,
     NothingToBill,
     QueryRefused,
     UnknownCustomer,
@@ -25,7 +27,9 @@ _SLUGS: tuple[tuple[type[Exception], str], ...] = (
     (NothingToBill, "nothing-to-bill"),
     (PeriodSyntaxError, "invalid-period"),
     (QueryRefused, "invalid-query"),
+    (NotCorrectable, "not-correctable"),
     (AlteredInput, "altered-document"),
+    (AlteredFile, "altered-document"),
 )
 
 

@@ -32,6 +32,10 @@ TITLES = {
     "nothing-to-bill": (422, "The customer has no usage in the period"),
     "invalid-query": (422, "The archive query is refused or fails"),
     "invalid-period": (422, "The billing period is not valid"),
+    "invalid-dates": (422, "The date range is not valid"),
+    "nothing-to-correct": (422, "The rules asked for give the same document: nothing to "
+                                "correct"),
+    "not-correctable": (422, "Only an invoice can be corrected"),
     "unknown-revision": (422, "The rules revision cannot be resolved"),
     "invalid-ruleset": (422, "The ruleset at this revision is not valid"),
     "unauthorized": (401, "A valid API key is required"),

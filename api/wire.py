@@ -11,7 +11,8 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-__all__ = ["ChangeOut", "CustomerIn", "DiagnosticOut", "DiffOut", "EvaluateRequest",
+__all__ = ["ChangeOut", "CorrectionRequest", "CustomerIn", "DiagnosticOut", "DiffOut",
+           "EvaluateRequest",
            "EvaluationOut", "Health", "IssueInvoiceRequest", "IssuedOut", "Problem",
            "QueryOut", "QueryRequest", "Ready", "ReplayOut", "RulesetOut", "TotalsOut",
            "UsageIn", "ValidateRequest", "ValidationOut", "VerifyOut", "VersionOut",
@@ -86,6 +87,8 @@ class DiagnosticOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     message: str
     pointer: str | None = None
     """JSON pointer into the request body, when the problem is in it."""
+    parameter: str | None = None
+    """The query parameter at fault, when the problem is in one (``path`` is ``query``)."""
 
 
 class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -285,6 +288,8 @@ class IssuedOut(msgspec.Struct, frozen=True, kw_only=True):
     """Digest of the archived evaluation (``sha256:…``)."""
     commit: str
     """The rules commit the document was evaluated at."""
+    original: str | None = None
+    """For a credit note or corrective invoice: the number of the invoice it corrects."""
 
 
 class ReplayOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -323,3 +328,14 @@ class QueryOut(msgspec.Struct, frozen=True, kw_only=True):
 
     columns: list[str]
     rows: list[list[str | None]]
+
+
+class CorrectionRequest(_In, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``POST /v1/invoices/{number}/corrections``: correct an invoice under other rules."""
+
+    rev: Annotated[str | None, Meta(examples=["main"])] = None
+    """Commit, branch or tag of the corrected rules (give this or ``as_known_at``)."""
+    as_known_at: Annotated[str | None, Meta(examples=["2026-11-15T00:00:00Z"])] = None
+    """RFC 3339 instant: the rules as known then (the last commit at or before it)."""
+    idempotency_key: str | None = None
+    """Or the ``Idempotency-Key`` header; default ``correct:<number>:<commit>``."""
