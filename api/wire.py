@@ -11,10 +11,10 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-__all__ = ["ChangeOut", "CorrectionRequest", "CustomerIn", "DiagnosticOut", "DiffOut",
-           "EvaluateRequest",
-           "EvaluationOut", "Health", "IssueInvoiceRequest", "IssuedOut", "Problem",
-           "QueryOut", "QueryRequest", "Ready", "ReplayOut", "RulesetOut", "TotalsOut",
+__all__ = ["BillingRunRequest", "ChangeOut", "CorrectionRequest", "CustomerIn",
+           "DiagnosticOut", "DiffOut", "EvaluateRequest", "EvaluationOut", "Health",
+           "IssueInvoiceRequest", "IssuedOut", "Problem", "QueryOut", "QueryRequest", "Ready",
+           "ReplayOut", "RulesetOut", "RunOut", "TotalsOut",
            "UsageIn", "ValidateRequest", "ValidationOut", "VerifyOut", "VersionOut",
            "VersionsOut"]
 
@@ -339,3 +339,31 @@ class CorrectionRequest(_In, frozen=True, kw_only=True, forbid_unknown_fields=Tr
     """RFC 3339 instant: the rules as known then (the last commit at or before it)."""
     idempotency_key: str | None = None
     """Or the ``Idempotency-Key`` header; default ``correct:<number>:<commit>``."""
+
+
+class BillingRunRequest(_In, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``POST /v1/billing-runs``: every stored customer's invoice for one billing month."""
+
+    period: Annotated[str, Meta(description="Billing month, YYYY-MM.", examples=["2026-10"])]
+    usage: list[UsageIn] | None = None
+    """Usage of every customer, each record with its ``customer_id``; when left out, the
+    usage stored by ``bareme usage ingest`` for the period."""
+    rev: str | None = None
+    """Commit, branch or tag of the rules; HEAD by default."""
+
+
+class RunOut(msgspec.Struct, frozen=True, kw_only=True):
+    """What a billing run did; run again, it issues only what is still missing."""
+
+    period: str
+    issued: int
+    """Invoices issued by this run."""
+    already_issued: int
+    """Invoices found issued by an earlier run or request (same idempotency key)."""
+    without_usage: int
+    """Stored customers with no usage in the period: nothing issued for them."""
+    totals: TotalsOut
+    """Of the invoices issued by this run only."""
+    seconds: float
+    numbers: list[str]
+    """Every invoice of the period this run issued or found, in customer order."""

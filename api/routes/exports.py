@@ -114,7 +114,7 @@ async def export_archive(state: State, start: From = None, end: To = None,
      responses={200: ResponseSpec(
          data_container=str, media_type=_TEXT, generate_examples=False,
          description="<SIREN>FEC<AAAAMMJJ>.txt, the bytes `bareme export fec` writes"),
-         **problems("invalid-dates")})
+         **problems("invalid-dates", "invalid-request")})
 async def export_fec(state: State, start: From = None, end: To = None, year: Year = None,
                      siren: Siren = None) -> Stream:
     """The sales journal entries of the documents issued in the range (LPF art. A47 A-1)."""

@@ -35,7 +35,7 @@ _READERS = secured("billing", "auditor", "tax_reviewer")
 _PDF = "application/pdf"
 IdempotencyHeader = Annotated[str | None, HeaderParameter(
     name="Idempotency-Key", required=False,
-    description="Same key and same request: the same invoice (200); another request: 409.")]
+    description="Same key and same request: the same document (200); another request: 409.")]
 
 
 @post("/v1/invoices", **secured("billing"), opt=decoder_opt(IssueInvoiceRequest),
