@@ -9,6 +9,7 @@ from api.errors import ApiProblem
 from archive import (
     AlteredFile,
     AlteredInput,
+    CorrectedMeanwhile,
     IdempotencyConflict,
     NotCorrectable,
     NothingToBill,
@@ -24,6 +25,7 @@ _SLUGS: tuple[tuple[type[Exception], str], ...] = (
     (UnknownDocument, "unknown-document"),
     (UnknownCustomer, "unknown-customer"),
     (IdempotencyConflict, "idempotency-conflict"),
+    (CorrectedMeanwhile, "corrected-meanwhile"),
     (NothingToBill, "nothing-to-bill"),
     (PeriodSyntaxError, "invalid-period"),
     (QueryRefused, "invalid-query"),

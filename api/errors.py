@@ -43,6 +43,7 @@ TITLES = {
     "not-found": (404, "Not found"),
     "unknown-document": (404, "No archived document with this number"),
     "idempotency-conflict": (409, "The idempotency key was used for a different request"),
+    "corrected-meanwhile": (409, "The invoice was corrected by another request meanwhile"),
     "method-not-allowed": (405, "Method not allowed"),
     "too-large": (413, "The request is too large"),
     "not-ready": (503, "The rules repository is not ready"),

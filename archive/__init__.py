@@ -7,7 +7,7 @@ The facade the API layer calls (``billing``, ``auditor`` and ``tax_reviewer`` ro
 """
 
 from archive.context import Archive
-from archive.correct import NotCorrectable, correct
+from archive.correct import CorrectedMeanwhile, NotCorrectable, correct
 from archive.customers import UnknownCustomer, import_customers
 from archive.export import AlteredFile, export, export_zip
 from archive.issue import IdempotencyConflict, Issued, IssueRequest, NothingToBill, issue_invoice
@@ -16,8 +16,9 @@ from archive.replay import AlteredInput, ReplayResult, UnknownDocument, load, re
 from archive.run import RunSummary, billing_run
 from archive.verify import Report, verify
 
-__all__ = ["AlteredFile", "AlteredInput", "Archive", "IdempotencyConflict", "IssueRequest",
-           "Issued", "NotCorrectable", "NothingToBill", "QueryRefused", "QueryResult",
+__all__ = ["AlteredFile", "AlteredInput", "Archive", "CorrectedMeanwhile",
+           "IdempotencyConflict", "IssueRequest", "Issued", "NotCorrectable", "NothingToBill",
+           "QueryRefused", "QueryResult",
            "ReplayResult", "Report", "RunSummary", "UnknownCustomer", "UnknownDocument",
            "billing_run", "correct", "export", "export_zip", "import_customers",
            "issue_invoice", "load", "query", "replay", "verify"]

@@ -14,12 +14,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import msgspec
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from archive.context import Archive
 from archive.db import session
 from archive.delta import correction_document, delta_net
-from archive.issue import Draft, IdempotencyConflict, Issued, issued, store
+from archive.issue import Draft, IdempotencyConflict, Issued, Precondition, issued, store
 from archive.records import DocumentRow
 from archive.replay import evaluation_at, load
 from archive.seller import seller_for
@@ -27,11 +27,15 @@ from archive.usage import usage_from_bytes
 from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
 
-__all__ = ["NotCorrectable", "correct"]
+__all__ = ["CorrectedMeanwhile", "NotCorrectable", "correct"]
 
 
 class NotCorrectable(ValueError):
     """Only invoices are corrected (a correction is corrected through its invoice)."""
+
+
+class CorrectedMeanwhile(ValueError):
+    """Another correction of the invoice was stored while this one was computed."""
 
 
 def correct(archive: Archive, number: str, rev: str, today: date | None = None,
@@ -46,7 +50,8 @@ def correct(archive: Archive, number: str, rev: str, today: date | None = None,
     done = _already(archive, key, number, ruleset.commit)
     if done is not None:
         return done
-    base_commit, base_issue_date = _latest_state(archive, row)
+    with session(archive.engine) as db:
+        base_commit, base_issue_date = _latest_state(db, row)
     issue_date = today or datetime.now(ruleset.zone).date()
     customer = msgspec.convert(document["customer"], Customer)
     usage = archive.files.get(row.usage_sha256)
@@ -67,7 +72,22 @@ def correct(archive: Archive, number: str, rev: str, today: date | None = None,
         kind=kind, customer=customer, period=row.period, issue_date=issue_date,
         commit=ruleset.commit, idempotency_key=key, request_digest=digest,
         evaluation=evaluation, usage=usage, usage_count=row.usage_count,
-        seller=seller_for(ruleset, issue_date), original=original))
+        seller=seller_for(ruleset, issue_date), original=original),
+        precondition=_still_latest(row, (base_commit, base_issue_date)))
+
+
+def _still_latest(row: DocumentRow, state: tuple[str, str]) -> Precondition:
+    """Under the issuing lock: the invoice's latest state is still the one corrected.
+
+    Two corrections computed at once against the same state would otherwise both be
+    issued, crediting the same difference twice.
+    """
+    def check(db: Session) -> None:
+        if _latest_state(db, row) != state:
+            raise CorrectedMeanwhile(f"{row.number} was corrected by another request while "
+                                     "this correction was computed; ask again")
+
+    return check
 
 
 def _already(archive: Archive, key: str, number: str, commit: str) -> Issued | None:
@@ -89,10 +109,9 @@ def _described(row: DocumentRow) -> str:
     return f"the correction of {row.original_number} at {row.rules_commit[:12]}"
 
 
-def _latest_state(archive: Archive, row: DocumentRow) -> tuple[str, str]:
+def _latest_state(db: Session, row: DocumentRow) -> tuple[str, str]:
     """Commit and issue date of the invoice's latest correction, else its own."""
-    with session(archive.engine) as db:
-        last = db.exec(select(DocumentRow).where(DocumentRow.original_number == row.number)
-                       .order_by(col(DocumentRow.position).desc())).first()
+    last = db.exec(select(DocumentRow).where(DocumentRow.original_number == row.number)
+                   .order_by(col(DocumentRow.position).desc())).first()
     state = last if last is not None else row
     return state.rules_commit, state.issue_date

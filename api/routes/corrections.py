@@ -36,8 +36,8 @@ __all__ = ["ROUTES", "correct_request"]
                                    description="Already issued for this request"),
                  **problems("malformed-json", "invalid-request", "unknown-document",
                             "not-correctable", "nothing-to-correct", "unknown-revision",
-                            "invalid-ruleset", "idempotency-conflict", "altered-document",
-                            "too-large")})
+                            "invalid-ruleset", "idempotency-conflict", "corrected-meanwhile",
+                            "altered-document", "too-large")})
 async def create_correction(number: FromPath[str], data: JSONBody[CorrectionRequest],
                             state: State,
                             idempotency_key: IdempotencyHeader = None) -> Response[bytes]:
