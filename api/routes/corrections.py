@@ -42,7 +42,7 @@ async def create_correction(number: FromPath[str], data: JSONBody[CorrectionRequ
                             state: State,
                             idempotency_key: IdempotencyHeader = None) -> Response[bytes]:
     """Issue the difference between the invoice's latest state and the rules asked for."""
-    if (data.rev is None) == (data.as_known_at is None):
+    if bool(data.rev) == bool(data.as_known_at):
         message = "give either 'rev' or 'as_known_at' (the rules to correct to)"
         raise ApiProblem("invalid-request", message, [DiagnosticOut(
             path="body", line=0, column=0, code="request.rules", message=message,

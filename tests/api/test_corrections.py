@@ -108,6 +108,7 @@ def test_an_unknown_number_is_404(http: Client) -> None:
 
 @pytest.mark.parametrize(("body", "slug"), [
     ({}, "invalid-request"),
+    ({"rev": ""}, "invalid-request"),
     ({"rev": "cheaper", "as_known_at": "2026-11-20T00:00:00Z"}, "invalid-request"),
     ({"rev": "cheaper", "colour": "blue"}, "invalid-request"),
     ({"rev": 3}, "invalid-request"),
