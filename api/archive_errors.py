@@ -7,8 +7,11 @@ from contextlib import contextmanager
 
 from api.errors import ApiProblem
 from archive import (
+    AlteredFile,
     AlteredInput,
+    CorrectedMeanwhile,
     IdempotencyConflict,
+    NotCorrectable,
     NothingToBill,
     QueryRefused,
     UnknownCustomer,
@@ -22,10 +25,13 @@ _SLUGS: tuple[tuple[type[Exception], str], ...] = (
     (UnknownDocument, "unknown-document"),
     (UnknownCustomer, "unknown-customer"),
     (IdempotencyConflict, "idempotency-conflict"),
+    (CorrectedMeanwhile, "corrected-meanwhile"),
     (NothingToBill, "nothing-to-bill"),
     (PeriodSyntaxError, "invalid-period"),
     (QueryRefused, "invalid-query"),
+    (NotCorrectable, "not-correctable"),
     (AlteredInput, "altered-document"),
+    (AlteredFile, "altered-document"),
 )
 
 

@@ -32,6 +32,10 @@ TITLES = {
     "nothing-to-bill": (422, "The customer has no usage in the period"),
     "invalid-query": (422, "The archive query is refused or fails"),
     "invalid-period": (422, "The billing period is not valid"),
+    "invalid-dates": (422, "The date range is not valid"),
+    "nothing-to-correct": (422, "The rules asked for give the same document: nothing to "
+                                "correct"),
+    "not-correctable": (422, "Only an invoice can be corrected"),
     "unknown-revision": (422, "The rules revision cannot be resolved"),
     "invalid-ruleset": (422, "The ruleset at this revision is not valid"),
     "unauthorized": (401, "A valid API key is required"),
@@ -39,6 +43,7 @@ TITLES = {
     "not-found": (404, "Not found"),
     "unknown-document": (404, "No archived document with this number"),
     "idempotency-conflict": (409, "The idempotency key was used for a different request"),
+    "corrected-meanwhile": (409, "The invoice was corrected by another request meanwhile"),
     "method-not-allowed": (405, "Method not allowed"),
     "too-large": (413, "The request is too large"),
     "not-ready": (503, "The rules repository is not ready"),

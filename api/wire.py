@@ -11,9 +11,10 @@ from typing import Annotated, Any, Literal
 import msgspec
 from msgspec import Meta
 
-__all__ = ["ChangeOut", "CustomerIn", "DiagnosticOut", "DiffOut", "EvaluateRequest",
-           "EvaluationOut", "Health", "IssueInvoiceRequest", "IssuedOut", "Problem",
-           "QueryOut", "QueryRequest", "Ready", "ReplayOut", "RulesetOut", "TotalsOut",
+__all__ = ["BillingRunRequest", "ChangeOut", "CorrectionRequest", "CustomerIn",
+           "DiagnosticOut", "DiffOut", "EvaluateRequest", "EvaluationOut", "Health",
+           "IssueInvoiceRequest", "IssuedOut", "Problem", "QueryOut", "QueryRequest", "Ready",
+           "ReplayOut", "RulesetOut", "RunOut", "TotalsOut",
            "UsageIn", "ValidateRequest", "ValidationOut", "VerifyOut", "VersionOut",
            "VersionsOut"]
 
@@ -86,6 +87,8 @@ class DiagnosticOut(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=Tru
     message: str
     pointer: str | None = None
     """JSON pointer into the request body, when the problem is in it."""
+    parameter: str | None = None
+    """The query parameter at fault, when the problem is in one (``path`` is ``query``)."""
 
 
 class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -285,6 +288,8 @@ class IssuedOut(msgspec.Struct, frozen=True, kw_only=True):
     """Digest of the archived evaluation (``sha256:…``)."""
     commit: str
     """The rules commit the document was evaluated at."""
+    original: str | None = None
+    """For a credit note or corrective invoice: the number of the invoice it corrects."""
 
 
 class ReplayOut(msgspec.Struct, frozen=True, kw_only=True):
@@ -323,3 +328,42 @@ class QueryOut(msgspec.Struct, frozen=True, kw_only=True):
 
     columns: list[str]
     rows: list[list[str | None]]
+
+
+class CorrectionRequest(_In, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``POST /v1/invoices/{number}/corrections``: correct an invoice under other rules."""
+
+    rev: Annotated[str | None, Meta(examples=["main"])] = None
+    """Commit, branch or tag of the corrected rules (give this or ``as_known_at``)."""
+    as_known_at: Annotated[str | None, Meta(examples=["2026-11-15T00:00:00Z"])] = None
+    """RFC 3339 instant: the rules as known then (the last commit at or before it)."""
+    idempotency_key: str | None = None
+    """Or the ``Idempotency-Key`` header; default ``correct:<number>:<commit>``."""
+
+
+class BillingRunRequest(_In, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """``POST /v1/billing-runs``: every stored customer's invoice for one billing month."""
+
+    period: Annotated[str, Meta(description="Billing month, YYYY-MM.", examples=["2026-10"])]
+    usage: list[UsageIn] | None = None
+    """Usage of every customer, each record with its ``customer_id``; when left out, the
+    usage stored by ``bareme usage ingest`` for the period."""
+    rev: str | None = None
+    """Commit, branch or tag of the rules; HEAD by default."""
+
+
+class RunOut(msgspec.Struct, frozen=True, kw_only=True):
+    """What a billing run did; run again, it issues only what is still missing."""
+
+    period: str
+    issued: int
+    """Invoices issued by this run."""
+    already_issued: int
+    """Invoices found issued by an earlier run or request (same idempotency key)."""
+    without_usage: int
+    """Stored customers with no usage in the period: nothing issued for them."""
+    totals: TotalsOut
+    """Of the invoices issued by this run only."""
+    seconds: float
+    numbers: list[str]
+    """Every invoice of the period this run issued or found, in customer order."""

@@ -3,6 +3,10 @@
 The original is never touched. The delta is taken against the latest state of the
 invoice: the original, or the last correction already issued for it. Its usage is the
 original's usage, so that the correction replays like any document.
+
+A correction is identified by (invoice, commit of the rules): the default idempotency key
+``correct:<number>:<commit>`` says so, and a caller's own key, used again, must name the
+same invoice and resolve to the same commit, or it is an :class:`IdempotencyConflict`.
 """
 
 from __future__ import annotations
@@ -10,12 +14,12 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import msgspec
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from archive.context import Archive
 from archive.db import session
 from archive.delta import correction_document, delta_net
-from archive.issue import Draft, Issued, issued, store
+from archive.issue import Draft, IdempotencyConflict, Issued, Precondition, issued, store
 from archive.records import DocumentRow
 from archive.replay import evaluation_at, load
 from archive.seller import seller_for
@@ -23,11 +27,15 @@ from archive.usage import usage_from_bytes
 from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
 
-__all__ = ["NotCorrectable", "correct"]
+__all__ = ["CorrectedMeanwhile", "NotCorrectable", "correct"]
 
 
 class NotCorrectable(ValueError):
     """Only invoices are corrected (a correction is corrected through its invoice)."""
+
+
+class CorrectedMeanwhile(ValueError):
+    """Another correction of the invoice was stored while this one was computed."""
 
 
 def correct(archive: Archive, number: str, rev: str, today: date | None = None,
@@ -39,11 +47,11 @@ def correct(archive: Archive, number: str, rev: str, today: date | None = None,
                              f"invoice {row.original_number} instead")
     ruleset = archive.rules.ruleset(rev)
     key = idempotency_key or f"correct:{number}:{ruleset.commit}"
-    with session(archive.engine) as db:
-        done = db.exec(select(DocumentRow).where(DocumentRow.idempotency_key == key)).first()
+    done = _already(archive, key, number, ruleset.commit)
     if done is not None:
-        return issued(done, created=False)
-    base_commit, base_issue_date = _latest_state(archive, row)
+        return done
+    with session(archive.engine) as db:
+        base_commit, base_issue_date = _latest_state(db, row)
     issue_date = today or datetime.now(ruleset.zone).date()
     customer = msgspec.convert(document["customer"], Customer)
     usage = archive.files.get(row.usage_sha256)
@@ -64,13 +72,46 @@ def correct(archive: Archive, number: str, rev: str, today: date | None = None,
         kind=kind, customer=customer, period=row.period, issue_date=issue_date,
         commit=ruleset.commit, idempotency_key=key, request_digest=digest,
         evaluation=evaluation, usage=usage, usage_count=row.usage_count,
-        seller=seller_for(ruleset, issue_date), original=original))
+        seller=seller_for(ruleset, issue_date), original=original),
+        precondition=_still_latest(row, (base_commit, base_issue_date)))
 
 
-def _latest_state(archive: Archive, row: DocumentRow) -> tuple[str, str]:
-    """Commit and issue date of the invoice's latest correction, else its own."""
+def _still_latest(row: DocumentRow, state: tuple[str, str]) -> Precondition:
+    """Under the issuing lock: the invoice's latest state is still the one corrected.
+
+    Two corrections computed at once against the same state would otherwise both be
+    issued, crediting the same difference twice.
+    """
+    def check(db: Session) -> None:
+        if _latest_state(db, row) != state:
+            raise CorrectedMeanwhile(f"{row.number} was corrected by another request while "
+                                     "this correction was computed; ask again")
+
+    return check
+
+
+def _already(archive: Archive, key: str, number: str, commit: str) -> Issued | None:
+    """The correction already issued under ``key``; a conflict if it is another request."""
     with session(archive.engine) as db:
-        last = db.exec(select(DocumentRow).where(DocumentRow.original_number == row.number)
-                       .order_by(col(DocumentRow.position).desc())).first()
+        done = db.exec(select(DocumentRow).where(DocumentRow.idempotency_key == key)).first()
+    if done is None:
+        return None
+    if (done.original_number, done.rules_commit) != (number, commit):
+        raise IdempotencyConflict(
+            f"idempotency key {key!r} was used for {done.number} "
+            f"({_described(done)}); this request corrects {number} at {commit[:12]}")
+    return issued(done, created=False)
+
+
+def _described(row: DocumentRow) -> str:
+    if row.original_number is None:
+        return f"not a correction: {row.kind.replace('_', ' ')}"
+    return f"the correction of {row.original_number} at {row.rules_commit[:12]}"
+
+
+def _latest_state(db: Session, row: DocumentRow) -> tuple[str, str]:
+    """Commit and issue date of the invoice's latest correction, else its own."""
+    last = db.exec(select(DocumentRow).where(DocumentRow.original_number == row.number)
+                   .order_by(col(DocumentRow.position).desc())).first()
     state = last if last is not None else row
     return state.rules_commit, state.issue_date

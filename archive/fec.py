@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from sqlmodel import col, select
 
@@ -19,9 +19,10 @@ from archive.context import Archive
 from archive.db import session
 from archive.records import DocumentRow
 from archive.replay import load
+from archive.seller import DEFAULT_SELLER
 from engine.money import format_decimal
 
-__all__ = ["FIELDS", "fec_lines", "fec_name", "issuer_siren"]
+__all__ = ["FIELDS", "fec_file_name", "fec_lines", "fec_name", "issuer_siren", "write_fec"]
 
 FIELDS = ("JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum",
           "CompteLib", "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib",
@@ -41,6 +42,20 @@ def issuer_siren(archive: Archive) -> str | None:
 def fec_name(siren: str, closing: date) -> str:
     """``<SIREN>FEC<AAAAMMJJ>.txt``."""
     return f"{siren}FEC{closing:%Y%m%d}.txt"
+
+
+def fec_file_name(archive: Archive, closing: date, siren: str | None = None) -> str:
+    """The file name for ``closing``: ``siren``, else the archived seller's, else the default."""
+    return fec_name(siren or issuer_siren(archive) or DEFAULT_SELLER.siren, closing)
+
+
+def write_fec(archive: Archive, start: date, end: date, out: IO[bytes]) -> int:
+    """Write the FEC of [start, end] to ``out`` (UTF-8, CRLF lines); the entry line count."""
+    count = -1
+    for line in fec_lines(archive, start, end):
+        out.write(line.encode("utf-8") + b"\r\n")
+        count += 1
+    return count
 
 
 def fec_lines(archive: Archive, start: date, end: date) -> Iterator[str]:

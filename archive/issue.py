@@ -35,7 +35,7 @@ from engine.timeline import parse_period
 from engine.usage import UsageRecord
 
 __all__ = ["Draft", "IdempotencyConflict", "IssueRequest", "Issued", "NothingToBill",
-           "issue_invoice", "issued", "store"]
+           "Precondition", "issue_invoice", "issued", "store"]
 
 
 class IdempotencyConflict(ValueError):
@@ -145,15 +145,20 @@ def issued(row: DocumentRow, created: bool) -> Issued:
 
 
 BeforeCommit = Callable[[DocumentRow], None]
+Precondition = Callable[[Session], None]
+"""Checked under the lock, before numbering: raises when the draft no longer applies."""
 
 
-def store(archive: Archive, draft: Draft, before_commit: BeforeCommit | None = None) -> Issued:
+def store(archive: Archive, draft: Draft, before_commit: BeforeCommit | None = None,
+          precondition: Precondition | None = None) -> Issued:
     """Number, render, seal and insert ``draft`` in one transaction (see module docstring)."""
     with session(archive.engine) as db:
         head = db.exec(select(ChainHead).where(ChainHead.id == 1).with_for_update()).one()
         again = _by_key(db, draft.idempotency_key, draft.request_digest)
         if again is not None:
             return again
+        if precondition is not None:
+            precondition(db)
         series = f"{KINDS[draft.kind][0]}-{draft.issue_date.year}"
         counter = _counter(db, series)
         seq = counter.last + 1

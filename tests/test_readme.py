@@ -42,6 +42,11 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("readme") / "bareme"
     done = run(["git", "clone", "--quiet", str(ROOT), str(target)], ROOT)
     assert done.returncode == 0, done.stderr
+    branch = run(["git", "rev-parse", "--abbrev-ref", "HEAD"], target).stdout.strip()
+    if branch != "main":
+        # The README names `main`; a clone of a feature branch has no local `main`.
+        done = run(["git", "branch", "--force", "main", "HEAD"], target)
+        assert done.returncode == 0, done.stderr
     return target
 
 

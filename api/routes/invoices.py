@@ -23,19 +23,19 @@ from api.decoding import decoder_opt
 from api.errors import ApiProblem
 from api.routes.common import Services, problems, rules_errors, secured, services
 from api.wire import IssuedOut, IssueInvoiceRequest, ReplayOut, TotalsOut
-from archive import IssueRequest, issue_invoice, load, replay
+from archive import Archive, Issued, IssueRequest, issue_invoice, load, replay
 from archive.replay import AlteredInput
 from engine.canonical import sha256_hex
 from engine.evaluate import check_usage
 from engine.timeline import parse_period
 
-__all__ = ["ROUTES", "issue_request"]
+__all__ = ["ROUTES", "IdempotencyHeader", "idempotency_key_of", "issue_request", "issued_out"]
 
 _READERS = secured("billing", "auditor", "tax_reviewer")
 _PDF = "application/pdf"
 IdempotencyHeader = Annotated[str | None, HeaderParameter(
     name="Idempotency-Key", required=False,
-    description="Same key and same request: the same invoice (200); another request: 409.")]
+    description="Same key and same request: the same document (200); another request: 409.")]
 
 
 @post("/v1/invoices", **secured("billing"), opt=decoder_opt(IssueInvoiceRequest),
@@ -55,13 +55,14 @@ async def issue(data: JSONBody[IssueInvoiceRequest], state: State,
     if len(data.usage) > found.settings.max_records:
         raise ApiProblem("too-large", f"{len(data.usage)} usage records; at most "
                          f"{found.settings.max_records} per request")
-    key = _key(data.idempotency_key, idempotency_key)
+    key = idempotency_key_of(data.idempotency_key, idempotency_key)
     out = await anyio.to_thread.run_sync(issue_request, data, key, found)
     return Response(msgspec.json.encode(out), status_code=201 if out.created else 200,
                     media_type="application/json")
 
 
-def _key(in_body: str | None, in_header: str | None) -> str | None:
+def idempotency_key_of(in_body: str | None, in_header: str | None) -> str | None:
+    """The key of the body or of the ``Idempotency-Key`` header; both given must agree."""
     if in_body is not None and in_header is not None and in_body != in_header:
         raise ApiProblem("invalid-request", "the Idempotency-Key header and the body's "
                          "'idempotency_key' differ; give one, or the same in both")
@@ -83,12 +84,18 @@ def issue_request(data: IssueInvoiceRequest, key: str | None, found: Services) -
         done = issue_invoice(archive, IssueRequest(
             customer_id=data.customer_id, period=data.period, records=tuple(records),
             rev=data.rev, idempotency_key=key))
-        row, document = load(archive, done.number)
+        return issued_out(archive, done)
+
+
+def issued_out(archive: Archive, done: Issued) -> IssuedOut:
+    """The answer for an issued document: what issuing said, with its digest and commit."""
+    row, document = load(archive, done.number)
     return IssuedOut(number=done.number, kind=done.kind, created=done.created,
                      customer_id=done.customer_id, period=done.period,
                      totals=TotalsOut(net=done.net, tax=done.tax, gross=done.gross,
                                       currency=done.currency),
-                     digest=document["evaluation"]["digest"], commit=row.rules_commit)
+                     digest=document["evaluation"]["digest"], commit=row.rules_commit,
+                     original=row.original_number)
 
 
 @get("/v1/invoices/{number:str}", **_READERS, sync_to_thread=True, tags=["invoices"],

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from archive.fec import fec_lines, fec_name, issuer_siren
-from archive.seller import DEFAULT_SELLER
+from archive.fec import fec_file_name, write_fec
 from bareme.commands.guard import open_archive
 from bareme.settings import Settings
 
@@ -33,11 +32,10 @@ def fec(settings: Settings, start: datetime, end: datetime, siren: str | None,
     """Write <SIREN>FEC<AAAAMMJJ>.txt for the documents issued from --from to --to."""
     archive = open_archive(settings)
     folder.mkdir(parents=True, exist_ok=True)
-    name = siren or issuer_siren(archive) or DEFAULT_SELLER.siren
-    target = folder / fec_name(name, end.date())
-    lines = list(fec_lines(archive, start.date(), end.date()))
-    target.write_text("\r\n".join(lines) + "\r\n", encoding="utf-8")
-    click.echo(f"{len(lines) - 1} line(s) written to {target}")
+    target = folder / fec_file_name(archive, end.date(), siren)
+    with target.open("wb") as out:
+        count = write_fec(archive, start.date(), end.date(), out)
+    click.echo(f"{count} line(s) written to {target}")
 
 
 COMMANDS = (export_group,)

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from archive.context import Archive
-from archive.correct import NotCorrectable
+from archive.correct import CorrectedMeanwhile, NotCorrectable
 from archive.customers import UnknownCustomer
 from archive.issue import IdempotencyConflict, NothingToBill
 from archive.replay import AlteredInput, UnknownDocument
@@ -23,7 +23,8 @@ def archive_errors() -> Iterator[None]:
         yield
     except (UnknownCustomer, UnknownDocument) as exc:
         raise UserError(str(exc.args[0])) from None
-    except (IdempotencyConflict, NotCorrectable, NothingToBill, AlteredInput) as exc:
+    except (IdempotencyConflict, NotCorrectable, CorrectedMeanwhile, NothingToBill,
+            AlteredInput) as exc:
         raise UserError(str(exc)) from None
 
 

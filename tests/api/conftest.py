@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from api import ApiSettings, create_app
 from api.keys import keys_from_pairs
+from api.routes.common import services
+from archive import import_customers
+from engine.customers import Customer
 from tests.conftest import MANIFEST, GitRepo
+
+ROOT = Path(__file__).resolve().parents[2]
 
 KEYS = {"billing": "k-billing", "pricing": "k-pricing", "auditor": "k-auditor",
         "tax_reviewer": "k-tax"}
@@ -135,3 +143,57 @@ def problem(response: Any, status: int, slug: str) -> dict[str, Any]:
     assert data["title"]
     return data
 
+
+@pytest.fixture(scope="module")
+def project_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The project's own rulesets and legal mentions; tags ``cheaper`` and ``dearer``.
+
+    ``cheaper`` lowers the vCPU-hour price (a credit note for an invoice of the catalogue),
+    ``dearer`` raises it (then a corrective invoice); both are off the ``main`` branch.
+    """
+    root = tmp_path_factory.mktemp("rules")
+    repo = GitRepo(root)
+    for folder in ("rulesets", "legal_mentions"):
+        shutil.copytree(ROOT / folder, root / folder)
+    repo.commit("catalogue", date="2026-01-02T10:00:00+00:00")
+    # Price changes on a side branch, tagged; HEAD stays at the catalogue.
+    compute = (root / "rulesets/pricing/compute.yaml").read_text(encoding="utf-8")
+    repo.git("checkout", "-q", "-b", "fixes")
+    for tag, price, day in (("cheaper", "0.0410", "10"), ("dearer", "0.0435", "11")):
+        repo.commit(f"vcpu {tag}", {"rulesets/pricing/compute.yaml": compute.replace(
+            'unit_price: "0.0420"', f'unit_price: "{price}"')},
+            date=f"2026-11-{day}T10:00:00+00:00")
+        repo.git("tag", tag)
+    repo.git("checkout", "-q", "main")
+    return root
+
+
+@pytest.fixture
+def archive_app(project_rules: Path, tmp_path: Path) -> Litestar:
+    """An app whose archive (SQLite, in a fresh data directory) knows customer C-0001."""
+    keys = keys_from_pairs(",".join(f"{role}={key}" for role, key in KEYS.items()))
+    app = create_app(ApiSettings(repo=str(project_rules), data_dir=str(tmp_path / "data"),
+                                 keys=keys, access_log=""))
+    import_customers(services(app.state).archive.get().engine,
+                     [msgspec.convert(CUSTOMER, Customer)])
+    return app
+
+
+@pytest.fixture
+def http(archive_app: Litestar) -> Iterator[TestClient[Litestar]]:
+    """A test client of :func:`archive_app`."""
+    with TestClient(archive_app) as test_client:
+        yield test_client
+
+
+def invoice_body(**changes: Any) -> dict[str, Any]:
+    """A valid issue request for C-0001, October 2026, with ``changes``."""
+    return {"customer_id": "C-0001", "period": "2026-10", "usage": usage(), **changes}
+
+
+def issued(http: TestClient[Litestar], **changes: Any) -> dict[str, Any]:
+    """Issue an invoice as ``billing``; its answer."""
+    response = http.post("/v1/invoices", json=invoice_body(**changes), headers=auth("billing"))
+    assert response.status_code == 201, response.text
+    answer: dict[str, Any] = response.json()
+    return answer

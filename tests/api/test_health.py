@@ -45,3 +45,19 @@ def test_the_openapi_document_and_page(client: Client) -> None:
     assert "application/problem+json" in evaluate["responses"]["422"]["content"]
     page = client.get("/schema/")
     assert page.status_code == 200 and "swagger" in page.text.lower()
+
+
+def test_every_v1_operation_is_documented_and_secured(client: Client) -> None:
+    paths = client.get("/schema/openapi.json").json()["paths"]
+    assert {"/v1/invoices/{number}/corrections", "/v1/billing-runs", "/v1/archive/export",
+            "/v1/archive/fec"} <= set(paths)
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            if not path.startswith("/v1/"):
+                continue
+            where = f"{method.upper()} {path}"
+            assert operation["tags"] and operation["summary"], where
+            assert operation["security"] == [{"apiKey": []}], where
+            assert {"401", "403", "500"} <= set(operation["responses"]), where
+            if method == "post":
+                assert {"413", "422"} <= set(operation["responses"]), where

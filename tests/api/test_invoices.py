@@ -3,69 +3,18 @@
 from __future__ import annotations
 
 import importlib
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
-from api import ApiSettings, create_app
-from api.keys import keys_from_pairs
 from api.routes.common import services
-from archive import import_customers, load
-from engine.customers import Customer
-from tests.api.conftest import CUSTOMER, KEYS, auth, problem, usage
-from tests.conftest import GitRepo
+from archive import load
+from tests.api.conftest import KEYS, auth, invoice_body, issued, problem, usage
 
-ROOT = Path(__file__).resolve().parents[2]
 archive_replay = importlib.import_module("archive.replay")
 """The module (the package's ``replay`` attribute is the function of that name)."""
-
-
-@pytest.fixture(scope="module")
-def project_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A repository holding the project's own rulesets and legal mentions."""
-    root = tmp_path_factory.mktemp("rules")
-    repo = GitRepo(root)
-    for folder in ("rulesets", "legal_mentions"):
-        shutil.copytree(ROOT / folder, root / folder)
-    repo.commit("catalogue", date="2026-01-02T10:00:00+00:00")
-    return root
-
-
-@pytest.fixture
-def archive_app(project_rules: Path, tmp_path: Path) -> Litestar:
-    """An app whose archive (SQLite, in a fresh data directory) knows customer C-0001."""
-    keys = keys_from_pairs(",".join(f"{role}={key}" for role, key in KEYS.items()))
-    app = create_app(ApiSettings(repo=str(project_rules), data_dir=str(tmp_path / "data"),
-                                 keys=keys, access_log=""))
-    import_customers(services(app.state).archive.get().engine,
-                     [msgspec.convert(CUSTOMER, Customer)])
-    return app
-
-
-@pytest.fixture
-def http(archive_app: Litestar) -> Iterator[TestClient[Litestar]]:
-    """A test client of :func:`archive_app`."""
-    with TestClient(archive_app) as test_client:
-        yield test_client
-
-
-def invoice_body(**changes: Any) -> dict[str, Any]:
-    """A valid issue request for C-0001, October 2026, with ``changes``."""
-    return {"customer_id": "C-0001", "period": "2026-10", "usage": usage(), **changes}
-
-
-def issued(http: TestClient[Litestar], **changes: Any) -> dict[str, Any]:
-    """Issue an invoice as ``billing``; its answer."""
-    response = http.post("/v1/invoices", json=invoice_body(**changes), headers=auth("billing"))
-    assert response.status_code == 201, response.text
-    answer: dict[str, Any] = response.json()
-    return answer
 
 
 def test_an_invoice_is_issued_once_per_request(http: TestClient[Litestar]) -> None:

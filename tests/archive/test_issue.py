@@ -1,18 +1,23 @@
 from __future__ import annotations
 
+import importlib
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from archive.context import Archive
-from archive.correct import NotCorrectable, correct
+from archive.correct import CorrectedMeanwhile, NotCorrectable, correct
 from archive.customers import UnknownCustomer
 from archive.issue import IdempotencyConflict, IssueRequest, NothingToBill, issue_invoice
-from archive.replay import explain, load, replay
+from archive.replay import UnknownDocument, explain, load, replay
 from engine.usage import UsageRecord
 from tests.archive.conftest import PERIOD, TODAY, Rules
+
+correct_module = importlib.import_module("archive.correct")
+"""The module (the package's ``correct`` attribute is the function of that name)."""
 
 
 def request(usage: tuple[UsageRecord, ...], customer: str = "C-0001", **more: str) -> IssueRequest:
@@ -89,6 +94,42 @@ def test_credit_note_for_a_price_cut(archive: Archive, rules: Rules,
     assert load(archive, original.number)[0].record_hash  # the original is untouched
     with pytest.raises(NotCorrectable):
         correct(archive, credit.number, rules.dearer, TODAY)
+
+
+def test_a_correction_key_names_one_correction(archive: Archive, rules: Rules,
+                                               usage: tuple[UsageRecord, ...]) -> None:
+    original = issue_invoice(archive, request(usage, rev=rules.base), TODAY)
+    credit = correct(archive, original.number, rules.cheaper, TODAY, idempotency_key="fix-1")
+    assert credit is not None and credit.created
+    again = correct(archive, original.number, rules.cheaper, TODAY, idempotency_key="fix-1")
+    assert again is not None and (again.number, again.created) == (credit.number, False)
+    with pytest.raises(IdempotencyConflict, match="fix-1"):
+        correct(archive, original.number, rules.dearer, TODAY, idempotency_key="fix-1")
+    key = f"invoice:C-0001:{PERIOD}"
+    with pytest.raises(IdempotencyConflict, match="not a correction"):
+        correct(archive, original.number, rules.dearer, TODAY, idempotency_key=key)
+
+
+def test_a_correction_computed_against_a_stale_state_is_refused(
+        archive: Archive, rules: Rules, usage: tuple[UsageRecord, ...],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    original = issue_invoice(archive, request(usage, rev=rules.base), TODAY)
+    row, _ = load(archive, original.number)
+    correct(archive, original.number, rules.cheaper, TODAY)
+    real = correct_module._latest_state
+    reads: list[tuple[str, str]] = []
+
+    def stale_first(db: Any, invoice: Any) -> tuple[str, str]:
+        # The first read happens before the lock, as if the credit note were not stored yet.
+        reads.append(real(db, invoice))
+        return (row.rules_commit, row.issue_date) if len(reads) == 1 else reads[-1]
+
+    monkeypatch.setattr(correct_module, "_latest_state", stale_first)
+    with pytest.raises(CorrectedMeanwhile, match=original.number):
+        correct(archive, original.number, rules.cheaper, TODAY, idempotency_key="other")
+    assert len(reads) == 2
+    with pytest.raises(UnknownDocument):
+        load(archive, "A-2026-000002")
 
 
 def test_corrective_invoice_after_a_credit_note(archive: Archive, rules: Rules,

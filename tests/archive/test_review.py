@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from decimal import Decimal
 from pathlib import Path
 
@@ -12,7 +14,7 @@ import pytest
 
 import archive.run as run_module
 from archive.context import Archive
-from archive.export import export
+from archive.export import export, export_zip
 from archive.issue import Issued, IssueRequest, issue_invoice
 from archive.query import QueryRefused, query
 from archive.run import billing_run
@@ -52,6 +54,22 @@ def test_export_writes_files_and_a_manifest(archive: Archive, usage: tuple[Usage
     assert manifest["chain_head"]["hash"] == entry["record_hash"]
     empty = export(archive, TODAY.replace(day=1), TODAY.replace(day=2), tmp_path / "none")
     assert msgspec.json.decode(empty.read_bytes())["documents"] == []
+
+
+def test_a_zip_export_holds_the_files_of_the_folder_export(
+        archive: Archive, usage: tuple[UsageRecord, ...], tmp_path: Path) -> None:
+    for customer in ("C-0001", "C-0002"):
+        issue_invoice(archive, IssueRequest(customer_id=customer, period=PERIOD,
+                                            records=usage), TODAY)
+    export(archive, TODAY, TODAY, tmp_path / "out")
+    first, second = io.BytesIO(), io.BytesIO()
+    assert export_zip(archive, TODAY, TODAY, first) == 2
+    export_zip(archive, TODAY, TODAY, second)
+    assert first.getvalue() == second.getvalue()
+    with zipfile.ZipFile(first) as bundle:
+        members = {name: bundle.read(name) for name in bundle.namelist()}
+    assert members == {p.name: p.read_bytes() for p in (tmp_path / "out").iterdir()}
+    assert len(members) == 7
 
 
 def test_billing_run_resumes_without_duplicates(archive: Archive,
