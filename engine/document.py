@@ -8,6 +8,8 @@ everything else.
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -63,15 +65,32 @@ def _provenance(p: Provenance) -> dict[str, Any]:
 
 
 def _line(line: Line, instant: Any) -> dict[str, Any]:
+    data = dict(_described(line.rule_id, line.version, line.provenance, line.label,
+                           line.component, line.tier, line.unit, line.unit_price,
+                           line.vat_rate, line.vat_category))
+    data["provenance"] = dict(data["provenance"])  # callers own what they are given
+    data["quantity"] = format_decimal(line.quantity)
+    data["amount"] = format_amount(line.amount)
+    data["usage_from"] = instant(line.usage_from)
+    data["usage_to"] = instant(line.usage_to)
+    return data
+
+
+@lru_cache(maxsize=16384)
+def _described(rule_id: str, version: str, provenance: Provenance, label: str,
+               component: str, tier: int | None, unit: str, unit_price: Decimal,
+               vat_rate: Decimal | None, vat_category: str | None) -> dict[str, Any]:
+    """What a line shows that does not depend on the usage, rendered once.
+
+    The same for every evaluation of the same rule version at the same commit; callers
+    copy it.
+    """
     return {
-        "rule_id": line.rule_id, "version": line.version, "label": line.label,
-        "component": line.component, "tier": line.tier,
-        "quantity": format_decimal(line.quantity), "unit": line.unit,
-        "unit_price": format_price(line.unit_price), "amount": format_amount(line.amount),
-        "vat_rate": None if line.vat_rate is None else format_rate(line.vat_rate),
-        "vat_category": line.vat_category,
-        "usage_from": instant(line.usage_from), "usage_to": instant(line.usage_to),
-        "provenance": _provenance(line.provenance),
+        "rule_id": rule_id, "version": version, "label": label,
+        "component": component, "tier": tier, "unit": unit,
+        "unit_price": format_price(unit_price),
+        "vat_rate": None if vat_rate is None else format_rate(vat_rate),
+        "vat_category": vat_category, "provenance": _provenance(provenance),
     }
 
 
