@@ -39,6 +39,10 @@ class ApiSettings(msgspec.Struct, frozen=True, kw_only=True):
     """Evaluations remembered by input digest (0: none); see :mod:`api.memo`."""
     evaluation_threads: int = 1
     """Evaluations running at once per worker process (they hold the GIL)."""
+    inline_records: int = 0
+    """Evaluations of at most this many records run in the event loop itself, not in a
+    thread: well under a millisecond of work, less than the hand-over to a thread costs.
+    0: every evaluation runs in a thread."""
     head_ttl: float = 1.0
     """Seconds a resolved ``HEAD`` (or branch) is reused before git is asked again."""
     access_log: str = "-"

@@ -93,11 +93,13 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start(server: str, workers: int, port: int, key: str, log: Path) -> subprocess.Popen[bytes]:
+def start(server: str, workers: int, port: int, key: str, log: Path,
+          inline_records: int = 0) -> subprocess.Popen[bytes]:
     code = ("from api.server import run; from api.settings import ApiSettings, "
             "keys_from_environment; "
             f"run(ApiSettings(repo={str(ROOT)!r}, port={port}, server={server!r}, "
-            f"workers={workers}, access_log={str(log)!r}, keys=keys_from_environment()), "
+            f"workers={workers}, access_log={str(log)!r}, inline_records={inline_records}, "
+            "keys=keys_from_environment()), "
             "target='bench.app:app')")
     env = {**os.environ, "BAREME_API_KEYS": f"billing={key}", "PYTHONPATH": str(ROOT)}
     process = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=env)
@@ -135,6 +137,9 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--inline-records", type=int, default=0, metavar="N",
+                        help="Evaluate requests of at most N records in the event loop "
+                             "rather than in a thread (the server's --inline-records).")
     parser.add_argument("--distinct", action="store_true",
                         help="Make every request's usage unique (a new first event id), so "
                              "no evaluation is answered from the memo of repeated requests.")
@@ -149,7 +154,8 @@ def main() -> None:
         script.write_text(LUA.format(body=folder / "body.json", key=key, marker=MARKER,
                                      width=len(MARKER),
                                      distinct="true" if args.distinct else "false"))
-        process = start(args.server, args.workers, port, key, folder / "access.log")
+        process = start(args.server, args.workers, port, key, folder / "access.log",
+                        args.inline_records)
         try:
             check = httpx.post(f"http://127.0.0.1:{port}/v1/evaluate",
                                content=(folder / "body.json").read_bytes(),
@@ -165,7 +171,8 @@ def main() -> None:
             process.wait(timeout=30)
     print(f"server={args.server} workers={args.workers} connections={args.connections} "
           f"duration={args.duration}s cores={os.cpu_count()} body={len(body())} bytes, "
-          f"20 usage records, {'distinct' if args.distinct else 'repeated'} bodies")
+          f"20 usage records, {'distinct' if args.distinct else 'repeated'} bodies, "
+          f"inline up to {args.inline_records} records")
     for name, r in results.items():
         print(f"{name:9s} {r['rps']:9.0f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms"
               f"  non-2xx {int(r['errors'])}")

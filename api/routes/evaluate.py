@@ -45,7 +45,9 @@ async def evaluate_usage(data: JSONBody[EvaluateRequest], state: State) -> Respo
         raise ApiProblem("too-large", f"{len(data.usage)} usage records; at most {limit} "
                          "per request")
     answer = remembered(data, found)
-    if answer is None:
+    if answer is None and len(data.usage) <= found.settings.inline_records:
+        answer = evaluate_request(data, found)
+    elif answer is None:
         answer = await anyio.to_thread.run_sync(evaluate_request, data, found,
                                               limiter=state.evaluation_threads)
     return Response(answer, media_type="application/json")

@@ -28,12 +28,16 @@ __all__ = ["COMMANDS"]
 @click.option("--max-body-bytes", default=2_000_000, show_default=True,
               type=click.IntRange(1024))
 @click.option("--max-records", default=10_000, show_default=True, type=click.IntRange(1))
+@click.option("--inline-records", default=0, show_default=True, type=click.IntRange(0),
+              envvar="BAREME_INLINE_RECORDS",
+              help="Evaluate requests of at most this many usage records in the event loop "
+                   "instead of a worker thread (0: always a thread).")
 @click.option("--dev", is_flag=True, envvar="BAREME_API_DEV",
               help="Development mode: no API keys, every role; loopback hosts only.")
 @click.pass_obj
 def serve(settings: Settings, host: str, port: int, customers: str | None, server: str,
           workers: int, access_log: str, max_body_bytes: int, max_records: int,
-          dev: bool) -> None:
+          inline_records: int, dev: bool) -> None:
     """Serve the HTTP API (keys from BAREME_API_KEYS_FILE or BAREME_API_KEYS)."""
     try:
         keys = keys_from_environment()
@@ -41,7 +45,8 @@ def serve(settings: Settings, host: str, port: int, customers: str | None, serve
             repo=str(settings.repo), data_dir=str(settings.data_dir),
             database_url=settings.database_url, host=host, port=port,
             customers_file=customers, keys=keys, dev=dev, max_body_bytes=max_body_bytes,
-            max_records=max_records, access_log=access_log, workers=workers, server=server)
+            max_records=max_records, inline_records=inline_records, access_log=access_log,
+            workers=workers, server=server)
     except (KeyFileError, ValueError) as exc:
         raise UserError(str(exc)) from None
     if not keys and not dev:

@@ -136,6 +136,19 @@ def test_a_bad_period_is_refused(client: Client) -> None:
     assert data["diagnostics"][0]["pointer"] == "/period"
 
 
+def test_small_evaluations_in_the_event_loop_answer_the_same_bytes(client: Client,
+                                                                   rules: Rules) -> None:
+    app = create_app(settings_for(rules, inline_records=5, memo_size=0))
+    with TestClient(app) as inline:
+        for count in (3, 8):  # in the loop, then in a thread
+            body = evaluate_body(usage=usage(count))
+            expected = post(client, body)
+            assert expected.status_code == 200, expected.text
+            assert post(inline, body).content == expected.content
+        problem(post(inline, evaluate_body(usage=[{**usage(1)[0], "quantity": "-1"}])),
+                422, "invalid-usage")
+
+
 def test_an_oversize_body_is_413_before_it_is_read(rules: Rules) -> None:
     app = create_app(settings_for(rules, max_body_bytes=4096))
     with TestClient(app) as client:
