@@ -126,7 +126,8 @@ def _instant_and_id(item: tuple[datetime, str, UsageRecord]) -> tuple[datetime, 
 
 def _contributions(rule: PricingRule, charges: dict[str, list[Charge]]) -> list[Input]:
     referenced = {ref for v in rule.versions if isinstance(v, Percentage) for ref in v.of}
-    items = [Input(timestamp=c.at, event_id=c.event_id, quantity=c.piece.amount, from_rule=ref)
+    items = [Input(timestamp=c.at, event_id=c.event_id, from_rule=ref,
+                   quantity=c.piece.amount if c.base is None else c.base)
              for ref in sorted(referenced) for c in charges.get(ref, ()) if c.piece.amount]
     return sorted(items, key=lambda i: (i.timestamp, i.event_id, i.from_rule))
 

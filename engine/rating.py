@@ -65,6 +65,11 @@ class Charge(msgspec.Struct, frozen=True, kw_only=True):
     piece: Piece
     at: datetime
     event_id: str
+    base: Decimal | None = None
+    """What a percentage of the rule takes from this charge, when not ``piece.amount``: a
+    minimum's top-up is the minimum less the rounded lines, but a percentage takes the
+    minimum less the exact amounts, so that it takes exactly the minimum from a rule held
+    at its minimum (and never less from more usage)."""
 
 
 class RuleTimeline:
@@ -226,6 +231,10 @@ def _minimum(timeline: RuleTimeline, charges: Sequence[Charge],
     if billed >= minimum:
         return []
     top_up = minimum - billed
-    item = Input(timestamp=last.timestamp, event_id=last.event_id, quantity=ZERO)
-    return [_charge(timeline.rule.id, base_index, override_index, item, Piece(
-        component="minimum", tier=None, quantity=Decimal(1), unit_price=top_up, amount=top_up))]
+    exact = sum((a for _, a in sums.values()), ZERO)
+    return [Charge(key=LineKey(rule_id=timeline.rule.id, version_index=base_index,
+                               override_index=override_index, component="minimum", tier=None,
+                               unit_price=top_up),
+                   piece=Piece(component="minimum", tier=None, quantity=Decimal(1),
+                               unit_price=top_up, amount=top_up),
+                   at=last.timestamp, event_id=last.event_id, base=minimum - exact)]

@@ -165,3 +165,32 @@ def test_percentage_of_other_rules_with_minimum() -> None:
     assert summary(small.lines)[-2:] == [
         ("support", "2026-01-01", "percentage", "10", "1.00"),
         ("support", "2026-01-01", "minimum", "1", "4.00")]
+
+
+def test_a_percentage_takes_exactly_the_minimum_of_a_rule_held_at_it() -> None:
+    ruleset = pricing("""
+    rules:
+      - id: unit
+        metric: unit
+        label: Unit
+        versions:
+          - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.0457",
+             minimum: "3.00"}
+      - id: tiny
+        metric: tiny
+        label: Tiny
+        versions:
+          - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.003"}
+      - id: share
+        label: Share
+        versions:
+          - {effective_from: 2026-01-01, model: percentage, rate: "0.5", of: [unit, tiny]}
+    """)
+    # 2.285 units: 0.1044245 → 0.10 and a 2.90 top-up; 2.343 units: 0.1070751 → 0.11 and
+    # 2.89. Either way the rule bills 3.00, so the share's base is 3.00 + 0.003, not
+    # 3.0074245 then 3.0000751 (50 % of which would be 1.51 for less usage, 1.50 for more).
+    for quantity in ("2.285", "2.343"):
+        evaluation = run(ruleset, [record(quantity, AT, metric="unit"),
+                                   record("1", AT, metric="tiny")])
+        assert summary(evaluation.lines)[-1] == (
+            "share", "2026-01-01", "percentage", "3", "1.50")
