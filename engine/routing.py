@@ -26,15 +26,19 @@ def route_records(ruleset: Ruleset, records: Iterable[UsageRecord]
             problems.append(_unknown_metric(routes, record))
             continue
         instant = record.timestamp.astimezone(UTC)
-        attributes = dict(record.attributes) if record.attributes else {}
-        matching = [r for r in candidates
-                    if all(attributes.get(k) == v for k, v in r.where)]
-        chosen = next((r.rule for r in matching
-                       if r.start <= instant and (r.end is None or instant < r.end)), None)
+        attributes = dict(record.attributes)
+        chosen = first = None
+        for route in candidates:
+            if route.where and any(attributes.get(k) != v for k, v in route.where):
+                continue
+            first = first or route
+            if route.start <= instant and (route.end is None or instant < route.end):
+                chosen = route.rule
+                break
         if chosen is not None:
             routed.setdefault(chosen.id, []).append(record)
-        elif matching:
-            problems.append(_out_of_force(matching[0], record, ruleset.zone))
+        elif first is not None:
+            problems.append(_out_of_force(first, record, ruleset.zone))
         else:
             problems.append(_no_match(candidates, attributes, record))
     return routed, problems
