@@ -18,39 +18,39 @@ def pieces_statements(width: int) -> list[str]:
     columns = [attribute_column(i) for i in range(width)]
     join = " AND ".join(["a.metric = r.metric", "a.bucket = r.bucket"] + [
         f"a.{c} IS NOT DISTINCT FROM r.{c}" for c in columns])
-    head = "customer_id, rule_id, vi, poi, doi, bucket, python, referenced"
+    head = "cid, ri, vi, poi, doi, ovr, bucket, python, referenced"
     segments = f"""
     CREATE TEMP TABLE sl AS
     WITH seg AS (
-        SELECT a.customer_id, r.rule_id, a.bucket, SUM(a.q)::{QTY} AS q
-        FROM agg a JOIN routes r ON {join} GROUP BY ALL
+        SELECT u.cid, r.ri, a.bucket, SUM(a.q)::{QTY} AS q
+        FROM agg a JOIN routes r ON {join}
+        JOIN customers u ON u.customer_id = a.customer_id GROUP BY ALL
     ), priced AS (
         SELECT s.*, COALESCE(o.vi, d.vi) AS vi,
-               CASE WHEN o.rule_id IS NULL THEN NULL ELSE o.poi END AS poi,
-               CASE WHEN o.rule_id IS NULL THEN NULL ELSE o.doi END AS doi,
+               CASE WHEN o.ri IS NULL THEN NULL ELSE o.poi END AS poi,
+               CASE WHEN o.ri IS NULL THEN NULL ELSE o.doi END AS doi,
+               CASE WHEN o.poi IS NULL THEN -1 ELSE o.ovr END AS ovr,
                COALESCE(o.model_id, d.model_id) AS model_id
         FROM seg s
         JOIN (SELECT * FROM prices WHERE customer_id IS NULL) d
-             ON d.rule_id = s.rule_id AND d.bucket = s.bucket
-        LEFT JOIN (SELECT * FROM prices WHERE customer_id IS NOT NULL) o
-             ON o.customer_id = s.customer_id AND o.rule_id = s.rule_id
-                AND o.bucket = s.bucket
+             ON d.ri = s.ri AND d.bucket = s.bucket
+        LEFT JOIN customer_prices o
+             ON o.cid = s.cid AND o.ri = s.ri AND o.bucket = s.bucket
     ), cumulated AS (
         SELECT p.*, m.tag, m.included, m.unit_price, m.size, m.package_price, m.fee,
                SUM(q) OVER w AS after, SUM(q) OVER whole AS raw_total,
                bucket = MIN(bucket) OVER whole AS first,
                bucket = MAX(bucket) OVER whole AS last
         FROM priced p JOIN models m USING (model_id)
-        WINDOW w AS (PARTITION BY customer_id, rule_id ORDER BY bucket
-                     ROWS UNBOUNDED PRECEDING),
-               whole AS (PARTITION BY customer_id, rule_id)
+        WINDOW w AS (PARTITION BY cid, ri ORDER BY bucket ROWS UNBOUNDED PRECEDING),
+               whole AS (PARTITION BY cid, ri)
     )
     SELECT c.*, greatest(after - q - included, 0)::{QTY} AS lo,
            greatest(after - included, 0)::{QTY} AS hi,
            greatest(raw_total - included, 0)::{QTY} AS total,
-           i.python OR x.rule_id IS NOT NULL AS python, i.referenced
-    FROM cumulated c JOIN rule_info i ON i.rule_id = c.rule_id
-    LEFT JOIN python_pairs x ON x.customer_id = c.customer_id AND x.rule_id = c.rule_id
+           i.python OR x.ri IS NOT NULL AS python, i.referenced
+    FROM cumulated c JOIN rule_info i ON i.ri = c.ri
+    LEFT JOIN python_pairs x ON x.cid = c.cid AND x.ri = c.ri
     """
     banded = """
     CREATE TEMP TABLE banded AS
@@ -71,33 +71,33 @@ def pieces_statements(width: int) -> list[str]:
     WITH packed AS (
         SELECT *, {opened} AS opened FROM sl WHERE tag = 'package'
     ), pieces AS (
-        SELECT {head}, 'included' AS component, NULL::INTEGER AS tier,
+        SELECT {head}, 0::TINYINT AS component, NULL::INTEGER AS tier,
                0::{QTY} AS price, (q - (hi - lo))::{QTY} AS quantity, 0::{AMOUNT} AS amount
         FROM sl WHERE q - (hi - lo) > 0
         UNION ALL
-        SELECT {head}, 'units', NULL, unit_price, hi - lo, (hi - lo) * unit_price
+        SELECT {head}, 3::TINYINT, NULL, unit_price, hi - lo, (hi - lo) * unit_price
         FROM sl WHERE tag = 'per_unit' AND hi > lo
         UNION ALL
-        SELECT {head}, 'units', tier, tier_price, high - low, (high - low) * tier_price
+        SELECT {head}, 3::TINYINT, tier, tier_price, high - low, (high - low) * tier_price
         FROM banded WHERE tag = 'graduated' AND high > low
         UNION ALL
-        SELECT {head}, 'flat_fee', tier, flat_fee, 1, flat_fee
+        SELECT {head}, 2::TINYINT, tier, flat_fee, 1, flat_fee
         FROM banded WHERE tag = 'graduated' AND high > low AND flat_fee > 0 AND lo <= floor
         UNION ALL
-        SELECT {head}, 'units', tier, tier_price, hi - lo, (hi - lo) * tier_price
+        SELECT {head}, 3::TINYINT, tier, tier_price, hi - lo, (hi - lo) * tier_price
         FROM banded WHERE tag = 'volume' AND hi > lo
         UNION ALL
-        SELECT {head}, 'flat_fee', tier, flat_fee, 1, flat_fee
+        SELECT {head}, 2::TINYINT, tier, flat_fee, 1, flat_fee
         FROM banded WHERE tag = 'volume' AND last AND flat_fee > 0 AND total > 0
         UNION ALL
-        SELECT {head}, 'package', NULL, package_price, opened, opened * package_price
+        SELECT {head}, 4::TINYINT, NULL, package_price, opened, opened * package_price
         FROM packed WHERE opened > 0
         UNION ALL
-        SELECT {head}, 'fee', NULL, fee, 1, fee FROM sl WHERE tag = 'flat' AND first
+        SELECT {head}, 1::TINYINT, NULL, fee, 1, fee FROM sl WHERE tag = 'flat' AND first
         UNION ALL
-        SELECT {head}, '_last', NULL, 0, 0, 0 FROM sl WHERE last AND python
+        SELECT {head}, 8::TINYINT, NULL, 0, 0, 0 FROM sl WHERE last AND python
     )
-    SELECT customer_id, rule_id, vi, poi, doi, bucket, component, tier,
+    SELECT cid, ri, vi, poi, doi, ovr, bucket, component, tier,
            price::{QTY} AS price, quantity::{QTY} AS quantity, amount::{AMOUNT} AS amount,
            python, referenced
     FROM pieces

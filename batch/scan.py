@@ -49,8 +49,8 @@ def load_plan(connection: duckdb.DuckDBPyConnection, plan: Plan) -> None:
             unit_price {QTY}, size {QTY}, package_price {QTY}, fee {QTY});
         CREATE TEMP TABLE tiers (model_id INTEGER, tier INTEGER, floor {QTY},
             ceiling {QTY}, unit_price {QTY}, flat_fee {QTY});
-        CREATE TEMP TABLE prices (customer_id VARCHAR, rule_id VARCHAR, bucket INTEGER,
-            vi INTEGER, poi INTEGER, doi INTEGER, model_id INTEGER);
+        CREATE TEMP TABLE prices (customer_id VARCHAR, ri INTEGER, bucket INTEGER,
+            vi INTEGER, poi INTEGER, doi INTEGER, ovr INTEGER, model_id INTEGER);
     """)
     for table, rows in (("models", plan.models), ("tiers", plan.tiers),
                         ("prices", plan.prices)):
@@ -113,22 +113,36 @@ def route(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
     for rule in ruleset.rules:
         if rule.metric is not None:
             by_metric.setdefault(rule.metric, []).append(rule)
+    position = {rule.id: i for i, rule in enumerate(ruleset.rules)}
     routes: list[tuple[Any, ...]] = []
     unrated: dict[tuple[str, str], tuple[int, str]] = {}
     for metric, *values, bucket, count in keys:
         attributes = dict(zip(plan.where_keys, values, strict=True))
         rule_id, code, message = _choose(ruleset, plan, by_metric, metric, attributes, bucket)
         if rule_id is not None:
-            routes.append((metric, *values, bucket, rule_id))
+            routes.append((metric, *values, bucket, position[rule_id]))
         else:
             seen, _ = unrated.get((metric, code), (0, message))
             unrated[(metric, code)] = (seen + int(count), message)
     attributes_ddl = "".join(f", {attribute_column(i)} VARCHAR" for i in range(width))
     connection.execute(f"CREATE TEMP TABLE routes (metric VARCHAR{attributes_ddl}, "
-                       "bucket INTEGER, rule_id VARCHAR)")
+                       "bucket INTEGER, ri INTEGER)")
     fill(connection, "routes", routes)
+    _index_customers(connection)
     return [Unrated(metric=m, code=c, records=n, message=text)
             for (m, c), (n, text) in sorted(unrated.items())]
+
+
+def _index_customers(connection: duckdb.DuckDBPyConnection) -> None:
+    """Number the customers in id order (``cid``): later stages join and sort integers."""
+    connection.execute("""
+        CREATE TEMP TABLE customers AS
+        SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS cid
+        FROM (SELECT DISTINCT customer_id FROM agg);
+        CREATE TEMP TABLE customer_prices AS
+        SELECT u.cid, p.* EXCLUDE (customer_id)
+        FROM prices p JOIN customers u ON u.customer_id = p.customer_id;
+    """)
 
 
 def _choose(ruleset: Ruleset, plan: Plan, by_metric: dict[str, list[PricingRule]],
