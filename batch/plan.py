@@ -53,6 +53,8 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     """Buckets where something changes for a metric's rules. A record of the metric goes
     to the last of these at or before its instant (0 when none): a coarser bucket, named
     by the index of its first instant, over which nothing changes for the metric."""
+    metrics: tuple[str, ...]
+    """Metrics some rule rates."""
     where_keys: tuple[str, ...]
     """Attributes some rule's ``where`` tests: the query groups by them."""
     models: list[tuple[Any, ...]]
@@ -108,6 +110,7 @@ def build_plan(ruleset: Ruleset, period: BillingPeriod) -> Plan:
                           for row in _override_rows(rule, override, starts, ruleset, model_id))
     keys = sorted({key for rule in ruleset.rules for key, _ in rule.where})
     return Plan(period=period, starts=starts, metric_cuts=_metric_cuts(ruleset, starts),
+                metrics=tuple(sorted({r.metric for r in ruleset.rules if r.metric})),
                 where_keys=tuple(keys), models=models,
                 tiers=tiers, prices=prices)
 

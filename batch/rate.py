@@ -64,7 +64,7 @@ class Rating:
         self.connection.execute("SET TimeZone = 'UTC'")
         load_plan(self.connection, plan)
         scan(self.connection, plan, files, progress)
-        self.unrated = route(self.connection, ruleset, plan)
+        self.unrated = route(self.connection, ruleset, plan, files)
         descriptions = Descriptions()
         load_lines_plan(self.connection, ruleset, descriptions)
         _stage(progress, "price", 0)
