@@ -177,8 +177,8 @@ def query_percentages(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
     connection.execute(f"""
         CREATE TEMP VIEW pct_lines AS
         WITH inputs AS (
-            SELECT p.cid, c.ri, c.vi, c.rate, p.bucket, SUM(p.amount) AS amount,
-                   bool_or(p.amount <> 0) AS nonzero
+            SELECT p.cid, c.ri, c.vi, c.rate, p.bucket, SUM(p.quantity * p.price) AS amount,
+                   bool_or(p.quantity * p.price <> 0) AS nonzero
             FROM pieces p JOIN pct_plan c ON c.ref = p.ri AND c.bucket = p.bucket
             WHERE NOT p.python AND p.component <> {LAST}
               AND NOT EXISTS (SELECT 1 FROM python_pairs y
@@ -213,11 +213,13 @@ def query_lines(connection: duckdb.DuckDBPyConnection) -> None:
     """The lines the query finishes, as ``sql_lines``: summed over buckets, rounded once."""
     connection.execute(f"""
         CREATE TEMP VIEW sql_lines AS
-        WITH x AS (
-            SELECT cid, ri, vi, poi, ovr, component, tier, price,
-                   SUM(quantity) AS quantity, round(SUM(amount), 2) AS amount,
-                   MIN(bucket) AS s_first
-            FROM pieces WHERE NOT python AND component <> {LAST} GROUP BY ALL
+        WITH summed AS (
+            SELECT cid, ri, vi, poi, ovr, component, tier, SUM(quantity) AS quantity,
+                   any_value(price) AS price, MIN(bucket) AS s_first
+            FROM pieces WHERE NOT python AND component <> {LAST}
+            GROUP BY cid, ri, vi, poi, ovr, component, tier
+        ), x AS (
+            SELECT *, round(quantity * price, 2) AS amount FROM summed
         )
         SELECT {_OUT} FROM x JOIN descriptions d ON d.ri = x.ri AND d.vi = x.vi
             AND d.oi = COALESCE(x.poi, -1) AND d.ovr = x.ovr AND d.component = x.component
@@ -238,13 +240,14 @@ def python_lines(connection: duckdb.DuckDBPyConnection, finisher: Finisher,
     components = (*COMPONENTS, "_last")
     rows = [(names[c], rules[r], vi, poi, doi, bucket, components[k], *rest)
             for c, r, vi, poi, doi, bucket, k, *rest in connection.execute(
-        "SELECT cid, ri, vi, poi, doi, bucket, component, tier, price, quantity, amount "
-        "FROM pieces WHERE python ORDER BY cid, ri, bucket").fetchall()]
+        "SELECT cid, ri, vi, poi, doi, bucket, component, tier, price, quantity, "
+        "quantity * price FROM pieces WHERE python ORDER BY cid, ri, bucket").fetchall()]
     percentages = [r.id for r in finisher.ruleset.rules if is_percentage(r)]
     everyone = any(p in finisher.python_rules for p in percentages)
     some = sorted({c for c, r in finisher.python_pairs if r in percentages})
     sums = [(names[c], rules[r], *rest) for c, r, *rest in connection.execute(
-        "SELECT p.cid, p.ri, p.bucket, SUM(p.amount), bool_or(p.amount <> 0) FROM pieces p "
+        "SELECT p.cid, p.ri, p.bucket, SUM(p.quantity * p.price), "
+        "bool_or(p.quantity * p.price <> 0) FROM pieces p "
         "JOIN customers u USING (cid) WHERE NOT p.python AND p.referenced "
         f"AND p.component <> {LAST} AND (? OR list_contains(?, u.customer_id)) "
         "GROUP BY ALL ORDER BY p.cid, p.ri, p.bucket", [everyone, some]).fetchall()] if (

@@ -7,7 +7,7 @@ included units; graduated and volume bands, packages and fees follow, in exact
 
 from __future__ import annotations
 
-from batch.plan import AMOUNT, QTY
+from batch.plan import QTY
 from batch.scan import attribute_column
 
 __all__ = ["pieces_statements"]
@@ -25,36 +25,41 @@ def pieces_statements(width: int) -> list[str]:
         SELECT u.cid, r.ri, a.bucket, SUM(a.q)::{QTY} AS q
         FROM agg a JOIN routes r ON {join}
         JOIN customers u ON u.customer_id = a.customer_id GROUP BY ALL
+    ), cumulated AS (
+        SELECT *, SUM(q) OVER w AS after, SUM(q) OVER whole AS raw_total,
+               bucket = MIN(bucket) OVER whole AS first,
+               bucket = MAX(bucket) OVER whole AS last
+        FROM seg
+        WINDOW w AS (PARTITION BY cid, ri ORDER BY bucket ROWS UNBOUNDED PRECEDING),
+               whole AS (PARTITION BY cid, ri)
     ), priced AS (
         SELECT s.*, COALESCE(o.vi, d.vi) AS vi,
                CASE WHEN o.ri IS NULL THEN NULL ELSE o.poi END AS poi,
                CASE WHEN o.ri IS NULL THEN NULL ELSE o.doi END AS doi,
                CASE WHEN o.poi IS NULL THEN -1 ELSE o.ovr END AS ovr,
                COALESCE(o.model_id, d.model_id) AS model_id
-        FROM seg s
+        FROM cumulated s
         JOIN (SELECT * FROM prices WHERE customer_id IS NULL) d
              ON d.ri = s.ri AND d.bucket = s.bucket
         LEFT JOIN customer_prices o
              ON o.cid = s.cid AND o.ri = s.ri AND o.bucket = s.bucket
-    ), cumulated AS (
+    ), bounded AS (
         SELECT p.*, m.tag, m.included, m.unit_price, m.size, m.package_price, m.fee,
-               SUM(q) OVER w AS after, SUM(q) OVER whole AS raw_total,
-               bucket = MIN(bucket) OVER whole AS first,
-               bucket = MAX(bucket) OVER whole AS last
+               greatest(after - q - included, 0)::{QTY} AS lo,
+               greatest(after - included, 0)::{QTY} AS hi,
+               greatest(raw_total - included, 0)::{QTY} AS total
         FROM priced p JOIN models m USING (model_id)
-        WINDOW w AS (PARTITION BY cid, ri ORDER BY bucket ROWS UNBOUNDED PRECEDING),
-               whole AS (PARTITION BY cid, ri)
     )
-    SELECT c.*, greatest(after - q - included, 0)::{QTY} AS lo,
-           greatest(after - included, 0)::{QTY} AS hi,
-           greatest(raw_total - included, 0)::{QTY} AS total,
+    SELECT c.*, {_opened()} AS opened,
            i.python OR x.ri IS NOT NULL AS python, i.referenced
-    FROM cumulated c JOIN rule_info i ON i.ri = c.ri
+    FROM bounded c JOIN rule_info i ON i.ri = c.ri
     LEFT JOIN python_pairs x ON x.cid = c.cid AND x.ri = c.ri
     """
     banded = """
     CREATE TEMP TABLE banded AS
-    SELECT sl.*, t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor, t.ceiling,
+    SELECT sl.cid, sl.ri, sl.vi, sl.poi, sl.doi, sl.ovr, sl.bucket, sl.python, sl.referenced,
+           sl.tag, sl.lo, sl.hi, sl.total, sl.last,
+           t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor,
            greatest(lo, t.floor) AS low,
            CASE WHEN t.ceiling IS NULL THEN hi ELSE least(hi, t.ceiling) END AS high
     FROM sl JOIN tiers t USING (model_id)
@@ -62,44 +67,49 @@ def pieces_statements(width: int) -> list[str]:
        OR (sl.tag = 'volume' AND (t.tier = 1 OR total > t.floor)
            AND (t.ceiling IS NULL OR total <= t.ceiling))
     """
-    scaled = "CAST({} * 1000000000 AS HUGEINT)"
-    ceil = "({0} + {1} - 1) // {1}"
-    opened = (f"{ceil.format(scaled.format('hi'), scaled.format('size'))} - "
-              f"{ceil.format(scaled.format('lo'), scaled.format('size'))}")
     pieces = f"""
     CREATE TEMP TABLE pieces AS
-    WITH packed AS (
-        SELECT *, {opened} AS opened FROM sl WHERE tag = 'package'
-    ), pieces AS (
+    WITH pieces AS (
         SELECT {head}, 0::TINYINT AS component, NULL::INTEGER AS tier,
-               0::{QTY} AS price, (q - (hi - lo))::{QTY} AS quantity, 0::{AMOUNT} AS amount
+               0::{QTY} AS price, (q - (hi - lo))::{QTY} AS quantity
         FROM sl WHERE q - (hi - lo) > 0
         UNION ALL
-        SELECT {head}, 3::TINYINT, NULL, unit_price, hi - lo, (hi - lo) * unit_price
+        SELECT {head}, 3::TINYINT, NULL, unit_price, hi - lo
         FROM sl WHERE tag = 'per_unit' AND hi > lo
         UNION ALL
-        SELECT {head}, 3::TINYINT, tier, tier_price, high - low, (high - low) * tier_price
+        SELECT {head}, 3::TINYINT, tier, tier_price, high - low
         FROM banded WHERE tag = 'graduated' AND high > low
         UNION ALL
-        SELECT {head}, 2::TINYINT, tier, flat_fee, 1, flat_fee
+        SELECT {head}, 2::TINYINT, tier, flat_fee, 1
         FROM banded WHERE tag = 'graduated' AND high > low AND flat_fee > 0 AND lo <= floor
         UNION ALL
-        SELECT {head}, 3::TINYINT, tier, tier_price, hi - lo, (hi - lo) * tier_price
+        SELECT {head}, 3::TINYINT, tier, tier_price, hi - lo
         FROM banded WHERE tag = 'volume' AND hi > lo
         UNION ALL
-        SELECT {head}, 2::TINYINT, tier, flat_fee, 1, flat_fee
+        SELECT {head}, 2::TINYINT, tier, flat_fee, 1
         FROM banded WHERE tag = 'volume' AND last AND flat_fee > 0 AND total > 0
         UNION ALL
-        SELECT {head}, 4::TINYINT, NULL, package_price, opened, opened * package_price
-        FROM packed WHERE opened > 0
+        SELECT {head}, 4::TINYINT, NULL, package_price, opened
+        FROM sl WHERE tag = 'package' AND opened > 0
         UNION ALL
-        SELECT {head}, 1::TINYINT, NULL, fee, 1, fee FROM sl WHERE tag = 'flat' AND first
+        SELECT {head}, 1::TINYINT, NULL, fee, 1 FROM sl WHERE tag = 'flat' AND first
         UNION ALL
-        SELECT {head}, 8::TINYINT, NULL, 0, 0, 0 FROM sl WHERE last AND python
+        SELECT {head}, 8::TINYINT, NULL, 0, 0 FROM sl WHERE last AND python
     )
     SELECT cid, ri, vi, poi, doi, ovr, bucket, component, tier,
-           price::{QTY} AS price, quantity::{QTY} AS quantity, amount::{AMOUNT} AS amount,
-           python, referenced
+           price::{QTY} AS price, quantity::{QTY} AS quantity, python, referenced
     FROM pieces
     """
     return [segments, banded, pieces]
+
+
+def _opened() -> str:
+    """Packages a slice ``(lo, hi]`` opens: ``ceil(hi / size) - ceil(lo / size)``.
+
+    Computed on integers (quantities scaled by 10^9), never through a float.
+    """
+    scaled = "CAST({} * 1000000000 AS HUGEINT)"
+    ceil = "({0} + {1} - 1) // {1}"
+    return (f"CASE WHEN tag = 'package' THEN "
+            f"{ceil.format(scaled.format('hi'), scaled.format('size'))} - "
+            f"{ceil.format(scaled.format('lo'), scaled.format('size'))} END")
