@@ -210,14 +210,22 @@ def query_percentages(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
 
 
 def query_lines(connection: duckdb.DuckDBPyConnection) -> None:
-    """The lines the query finishes, as ``sql_lines``: summed over buckets, rounded once."""
+    """The lines the query finishes, as ``sql_lines``: summed over buckets, rounded once.
+
+    A piece of a version in force in one bucket only, without override, is a line by
+    itself (a segment makes one piece per component and tier): only the others are
+    grouped.
+    """
     connection.execute(f"""
         CREATE TEMP VIEW sql_lines AS
         WITH summed AS (
             SELECT cid, ri, vi, poi, ovr, component, tier, SUM(quantity) AS quantity,
                    any_value(price) AS price, MIN(bucket) AS s_first
-            FROM pieces WHERE NOT python AND component <> {LAST}
+            FROM pieces WHERE NOT python AND component <> {LAST} AND NOT single
             GROUP BY cid, ri, vi, poi, ovr, component, tier
+            UNION ALL
+            SELECT cid, ri, vi, poi, ovr, component, tier, quantity, price, bucket
+            FROM pieces WHERE NOT python AND component <> {LAST} AND single
         ), x AS (
             SELECT *, round(quantity * price, 2) AS amount FROM summed
         )

@@ -18,7 +18,7 @@ def pieces_statements(width: int) -> list[str]:
     columns = [attribute_column(i) for i in range(width)]
     join = " AND ".join(["a.metric = r.metric", "a.bucket = r.bucket"] + [
         f"a.{c} IS NOT DISTINCT FROM r.{c}" for c in columns])
-    head = "cid, ri, vi, poi, doi, ovr, bucket, python, referenced"
+    head = "cid, ri, vi, poi, doi, ovr, bucket, python, referenced, single"
     segments = f"""
     CREATE TEMP TABLE sl AS
     WITH seg AS (
@@ -51,13 +51,17 @@ def pieces_statements(width: int) -> list[str]:
         FROM priced p JOIN models m USING (model_id)
     )
     SELECT c.*, {_opened()} AS opened,
-           i.python OR x.ri IS NOT NULL AS python, i.referenced
+           i.python OR x.ri IS NOT NULL AS python, i.referenced,
+           c.poi IS NULL AND c.doi IS NULL AND v.single AS single
     FROM bounded c JOIN rule_info i ON i.ri = c.ri
+    JOIN (SELECT ri, vi, COUNT(*) = 1 AS single FROM prices WHERE customer_id IS NULL
+          GROUP BY ALL) v ON v.ri = c.ri AND v.vi = c.vi
     LEFT JOIN python_pairs x ON x.cid = c.cid AND x.ri = c.ri
     """
     banded = """
     CREATE TEMP TABLE banded AS
     SELECT sl.cid, sl.ri, sl.vi, sl.poi, sl.doi, sl.ovr, sl.bucket, sl.python, sl.referenced,
+           sl.single,
            sl.tag, sl.lo, sl.hi, sl.total, sl.last,
            t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor,
            greatest(lo, t.floor) AS low,
@@ -97,7 +101,7 @@ def pieces_statements(width: int) -> list[str]:
         SELECT {head}, 8::TINYINT, NULL, 0, 0 FROM sl WHERE last AND python
     )
     SELECT cid, ri, vi, poi, doi, ovr, bucket, component, tier,
-           price::{QTY} AS price, quantity::{QTY} AS quantity, python, referenced
+           price::{QTY} AS price, quantity::{QTY} AS quantity, python, referenced, single
     FROM pieces
     """
     return [segments, banded, pieces]
