@@ -19,13 +19,14 @@ def pieces_statements(width: int) -> list[str]:
     join = " AND ".join(["a.metric = r.metric", "a.bucket = r.bucket"] + [
         f"a.{c} IS NOT DISTINCT FROM r.{c}" for c in columns])
     head = "cid, ri, vi, poi, doi, ovr, bucket, python, referenced, single"
+    segment_sql = (f"SELECT u.cid, r.ri, a.bucket, a.q FROM agg a JOIN routes r ON {join} "
+                   "JOIN customers u ON u.customer_id = a.customer_id")
+    if width:  # several attribute values can go to one rule
+        segment_sql = (f"SELECT cid, ri, bucket, SUM(q)::{QTY} AS q FROM ({segment_sql}) "
+                       "GROUP BY ALL")
     segments = f"""
     CREATE TEMP TABLE sl AS
-    WITH seg AS (
-        SELECT u.cid, r.ri, a.bucket, SUM(a.q)::{QTY} AS q
-        FROM agg a JOIN routes r ON {join}
-        JOIN customers u ON u.customer_id = a.customer_id GROUP BY ALL
-    ), cumulated AS (
+    WITH seg AS ({segment_sql}), cumulated AS (
         SELECT *, SUM(q) OVER w AS after, SUM(q) OVER whole AS raw_total,
                bucket = MIN(bucket) OVER whole AS first,
                bucket = MAX(bucket) OVER whole AS last
@@ -50,8 +51,9 @@ def pieces_statements(width: int) -> list[str]:
                greatest(raw_total - included, 0)::{QTY} AS total
         FROM priced p JOIN models m USING (model_id)
     )
-    SELECT c.*, {_opened()} AS opened,
-           i.python OR x.ri IS NOT NULL AS python, i.referenced,
+    SELECT c.cid, c.ri, c.bucket, c.q, c.first, c.last, c.vi, c.poi, c.doi, c.ovr,
+           c.model_id, c.tag, c.unit_price, c.package_price, c.fee, c.lo, c.hi, c.total,
+           {_opened()} AS opened, i.python OR x.ri IS NOT NULL AS python, i.referenced,
            c.poi IS NULL AND c.doi IS NULL AND v.single AS single
     FROM bounded c JOIN rule_info i ON i.ri = c.ri
     JOIN (SELECT ri, vi, COUNT(*) = 1 AS single FROM prices WHERE customer_id IS NULL
