@@ -11,7 +11,7 @@ import pytest
 import batch.scan
 from batch.rate import Rating, rate_period
 from engine.timeline import parse_period
-from tests.batch.helpers import batch_rows, engine_rows, store_records
+from tests.batch.helpers import Row, batch_rows, engine_rows, store_records
 from tests.conftest import pricing
 from tests.engine.helpers import record
 
@@ -36,7 +36,7 @@ rules:
 """A change on 15 October: 00:00 in Paris is 14 October 22:00 UTC (summer time)."""
 
 
-def amounts(rows: dict[str, list[tuple[object, ...]]]) -> list[tuple[object, ...]]:
+def amounts(rows: dict[str, list[Row]]) -> list[tuple[object, ...]]:
     """(version, component, tier, quantity, amount) of every line."""
     return [(r[3], r[4], r[5], r[6], r[8]) for lines in rows.values() for r in lines]
 
