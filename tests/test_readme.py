@@ -42,6 +42,8 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
     target = tmp_path_factory.mktemp("readme") / "bareme"
     done = run(["git", "clone", "--quiet", str(ROOT), str(target)], ROOT)
     assert done.returncode == 0, done.stderr
+    # The README names `main`; a clone of a feature branch has it only as origin/main.
+    run(["git", "branch", "--quiet", "main", "origin/main"], target)
     return target
 
 
