@@ -56,8 +56,9 @@ def pieces_statements(width: int) -> list[str]:
            {_opened()} AS opened, i.python OR x.ri IS NOT NULL AS python, i.referenced,
            c.poi IS NULL AND c.doi IS NULL AND v.single AS single
     FROM bounded c JOIN rule_info i ON i.ri = c.ri
-    JOIN (SELECT ri, vi, COUNT(*) = 1 AS single FROM prices WHERE customer_id IS NULL
-          GROUP BY ALL) v ON v.ri = c.ri AND v.vi = c.vi
+    JOIN (SELECT p.ri, p.vi, COUNT(DISTINCT p.bucket) = 1 AS single
+          FROM prices p JOIN routes r ON r.ri = p.ri AND r.bucket = p.bucket
+          WHERE p.customer_id IS NULL GROUP BY ALL) v ON v.ri = c.ri AND v.vi = c.vi
     LEFT JOIN python_pairs x ON x.cid = c.cid AND x.ri = c.ri
     """
     banded = """
