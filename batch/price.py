@@ -70,7 +70,8 @@ def pieces_statements(width: int) -> list[str]:
            greatest(lo, t.floor) AS low,
            CASE WHEN t.ceiling IS NULL THEN hi ELSE least(hi, t.ceiling) END AS high
     FROM sl JOIN tiers t USING (model_id)
-    WHERE sl.tag = 'graduated'
+    WHERE (sl.tag = 'graduated' AND hi > lo AND hi > t.floor  -- the bands the slice meets
+           AND (t.ceiling IS NULL OR lo < t.ceiling))
        OR (sl.tag = 'volume' AND (t.tier = 1 OR total > t.floor)
            AND (t.ceiling IS NULL OR total <= t.ceiling))
     """
