@@ -19,8 +19,7 @@ def pieces_statements(width: int) -> list[str]:
     join = " AND ".join(["a.metric = r.metric", "a.bucket = r.bucket"] + [
         f"a.{c} IS NOT DISTINCT FROM r.{c}" for c in columns])
     head = "cid, ri, vi, poi, doi, ovr, bucket, python, referenced, single"
-    segment_sql = (f"SELECT u.cid, r.ri, a.bucket, a.q FROM agg a JOIN routes r ON {join} "
-                   "JOIN customers u ON u.customer_id = a.customer_id")
+    segment_sql = f"SELECT a.cid, r.ri, a.bucket, a.q FROM agg a JOIN routes r ON {join}"
     if width:  # several attribute values can go to one rule
         segment_sql = (f"SELECT cid, ri, bucket, SUM(q)::{QTY} AS q FROM ({segment_sql}) "
                        "GROUP BY ALL")

@@ -56,7 +56,7 @@ def load_plan(connection: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                         ("prices", plan.prices)):
         fill(connection, table, rows)
     attributes = "".join(f", {attribute_column(i)} VARCHAR" for i in range(len(plan.where_keys)))
-    connection.execute(f"CREATE TEMP TABLE agg (customer_id VARCHAR, metric VARCHAR"
+    connection.execute(f"CREATE TEMP TABLE agg (cid INTEGER, metric VARCHAR"
                        f"{attributes}, bucket INTEGER, q {QTY})")
 
 
@@ -104,7 +104,8 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
     Buckets are then cut per metric, coarser where its rules do not change (``coarse``).
     """
     width = len(plan.where_keys)
-    keys = "customer_id, metric" + "".join(f", {attribute_column(i)}" for i in range(width))
+    rest = "metric" + "".join(f", {attribute_column(i)}" for i in range(width))
+    keys = f"customer_id, {rest}"
     attributes = "".join(f", json_extract_string(attributes, ?) AS {attribute_column(i)}"
                          for i in range(width))
     paths = [f"$.{msgspec.json.encode(key).decode()}" for key in plan.where_keys]
@@ -121,7 +122,8 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
         else:
             connection.execute(f"INSERT INTO sums {query}", [*paths, str(path)])
         # Parquet statistics skip this query's reading when no record is outside.
-        connection.execute(f"INSERT INTO agg SELECT DISTINCT {keys}, -1, NULL FROM {source} "
+        connection.execute(f"INSERT INTO agg SELECT DISTINCT NULL, {rest}, -1, NULL "
+                           f"FROM {source} "
                            f"WHERE timestamp < {_literal(plan.period.start)} "
                            f"OR timestamp >= {_literal(plan.period.end)}",
                            [*paths, str(path)])
@@ -134,11 +136,13 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
         fine = " UNION ALL ".join(parts)
     else:
         fine = "SELECT * FROM sums WHERE bucket >= 0"
+    _index_customers(connection)
     connection.execute(f"""
         INSERT INTO agg
-        SELECT {keys.replace("metric", "f.metric")}, COALESCE(c.coarse, f.bucket) AS bucket,
-               SUM(q)::{QTY}
-        FROM ({fine}) f LEFT JOIN coarse c ON c.metric = f.metric AND c.bucket = f.bucket
+        SELECT u.cid, {rest.replace("metric", "f.metric")},
+               COALESCE(c.coarse, f.bucket) AS bucket, SUM(q)::{QTY}
+        FROM ({fine}) f JOIN customers u ON u.customer_id = f.customer_id
+        LEFT JOIN coarse c ON c.metric = f.metric AND c.bucket = f.bucket
         GROUP BY ALL
     """)
 
@@ -185,7 +189,6 @@ def route(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset, plan: Plan,
     connection.execute(f"CREATE TEMP TABLE routes (metric VARCHAR{attributes_ddl}, "
                        "bucket INTEGER, ri INTEGER)")
     fill(connection, "routes", routes)
-    _index_customers(connection)
     counts = _count_refused(connection, plan, files, refused) if refused else {}
     return [Unrated(metric=m, code=c, records=counts.get((m, c), 0), message=text)
             for (m, c), text in sorted(messages.items())]
@@ -226,7 +229,7 @@ def _index_customers(connection: duckdb.DuckDBPyConnection) -> None:
     connection.execute("""
         CREATE TEMP TABLE customers AS
         SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS cid
-        FROM (SELECT DISTINCT customer_id FROM agg);
+        FROM (SELECT DISTINCT customer_id FROM sums);
         CREATE TEMP TABLE customer_prices AS
         SELECT u.cid, p.* EXCLUDE (customer_id)
         FROM prices p JOIN customers u ON u.customer_id = p.customer_id;
