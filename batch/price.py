@@ -13,8 +13,12 @@ from batch.scan import attribute_column
 __all__ = ["pieces_statements"]
 
 
-def pieces_statements(width: int) -> list[str]:
-    """Statements that leave every priced piece of every segment in ``pieces``."""
+def pieces_statements(width: int, buckets: int | None = None) -> list[str]:
+    """Statements that leave every priced piece of every segment in ``pieces``.
+
+    ``buckets``: when given (a few), cumulative quantities are sums of side-by-side
+    columns rather than a window.
+    """
     columns = [attribute_column(i) for i in range(width)]
     join = " AND ".join(["a.metric = r.metric", "a.bucket = r.bucket"] + [
         f"a.{c} IS NOT DISTINCT FROM r.{c}" for c in columns])
@@ -25,14 +29,7 @@ def pieces_statements(width: int) -> list[str]:
                        "GROUP BY ALL")
     segments = f"""
     CREATE TEMP TABLE sl AS
-    WITH seg AS ({segment_sql}), cumulated AS (
-        SELECT *, SUM(q) OVER w AS after, SUM(q) OVER whole AS raw_total,
-               bucket = MIN(bucket) OVER whole AS first,
-               bucket = MAX(bucket) OVER whole AS last
-        FROM seg
-        WINDOW w AS (PARTITION BY cid, ri ORDER BY bucket ROWS UNBOUNDED PRECEDING),
-               whole AS (PARTITION BY cid, ri)
-    ), priced AS (
+    WITH seg AS ({segment_sql}), cumulated AS ({_cumulated(buckets)}), priced AS (
         SELECT s.*, COALESCE(o.vi, d.vi) AS vi,
                CASE WHEN o.ri IS NULL THEN NULL ELSE o.poi END AS poi,
                CASE WHEN o.ri IS NULL THEN NULL ELSE o.doi END AS doi,
@@ -108,6 +105,32 @@ def pieces_statements(width: int) -> list[str]:
     FROM pieces
     """
     return [segments, banded, pieces]
+
+
+def _cumulated(buckets: int | None) -> str:
+    """Segments with their rule's running and period quantities, first and last bucket.
+
+    ``after`` is the rule's quantity up to and with the segment, ``raw_total`` the
+    rule's quantity in the period.
+    """
+    if buckets is None:
+        return """
+        SELECT *, SUM(q) OVER w AS after, SUM(q) OVER whole AS raw_total,
+               bucket = MIN(bucket) OVER whole AS first,
+               bucket = MAX(bucket) OVER whole AS last
+        FROM seg
+        WINDOW w AS (PARTITION BY cid, ri ORDER BY bucket ROWS UNBOUNDED PRECEDING),
+               whole AS (PARTITION BY cid, ri)"""
+    sums = "".join(f", SUM(q) FILTER (WHERE bucket = {k}) AS q{k}" for k in range(buckets))
+    side = (f"SELECT cid, ri{sums}, SUM(q) AS raw_total, MIN(bucket) AS lo, "
+            "MAX(bucket) AS hi FROM seg GROUP BY cid, ri")
+    parts = []
+    for k in range(buckets):
+        after = " + ".join(f"COALESCE(q{j}, 0)" for j in range(k + 1))
+        parts.append(f"SELECT cid, ri, {k} AS bucket, q{k} AS q, ({after})::{QTY} AS after, "
+                     f"raw_total, lo = {k} AS first, hi = {k} AS last FROM side "
+                     f"WHERE q{k} IS NOT NULL")
+    return f"WITH side AS MATERIALIZED ({side}) {' UNION ALL '.join(parts)}"
 
 
 def _opened() -> str:

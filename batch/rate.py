@@ -37,7 +37,7 @@ from batch.lines import (
 from batch.output import described, write_lines
 from batch.plan import build_plan
 from batch.price import pieces_statements
-from batch.scan import Unrated, load_plan, route, scan
+from batch.scan import Unrated, load_plan, pivoted, route, scan
 from engine.rules.ruleset import Ruleset
 from engine.timeline import BillingPeriod
 
@@ -68,7 +68,8 @@ class Rating:
         descriptions = Descriptions()
         load_lines_plan(self.connection, ruleset, descriptions)
         _stage(progress, "price", 0)
-        for statement in pieces_statements(len(plan.where_keys)):
+        pivot = len(plan.starts) if pivoted(plan) else None
+        for statement in pieces_statements(len(plan.where_keys), pivot):
             self.connection.execute(statement)
         query_lines(self.connection)
         query_percentages(self.connection, ruleset, plan)

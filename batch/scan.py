@@ -21,7 +21,7 @@ from engine.rules.pricing import PricingRule
 from engine.rules.ruleset import Ruleset
 from engine.timeline import local_midnight
 
-__all__ = ["Unrated", "attribute_column", "fill", "load_plan", "route", "scan"]
+__all__ = ["Unrated", "attribute_column", "fill", "load_plan", "pivoted", "route", "scan"]
 
 
 class Unrated(msgspec.Struct, frozen=True, kw_only=True):
@@ -75,6 +75,11 @@ PIVOT_LIMIT = 8
 """Most buckets summed side by side in one group; beyond, the scan groups by bucket."""
 
 
+def pivoted(plan: Plan) -> bool:
+    """Whether the buckets are few enough to be summed side by side."""
+    return len(plan.starts) <= PIVOT_LIMIT
+
+
 def _bucket_sql(plan: Plan) -> str:
     """The period's bucket of a record (-1 outside the period), over every cut."""
     steps = " ".join(f"WHEN timestamp >= {_literal(start)} THEN {i}"
@@ -109,7 +114,7 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
     attributes = "".join(f", json_extract_string(attributes, ?) AS {attribute_column(i)}"
                          for i in range(width))
     paths = [f"$.{msgspec.json.encode(key).decode()}" for key in plan.where_keys]
-    pivot = len(plan.starts) <= PIVOT_LIMIT
+    pivot = pivoted(plan)
     values = ", ".join(_sums_sql(plan)) if pivot else (
         f"{_bucket_sql(plan)} AS bucket, SUM(quantity)::{QTY} AS q")
     for done, path in enumerate(files):
