@@ -95,7 +95,7 @@ def _sums_sql(plan: Plan) -> list[str]:
     zero, so that such records still make their lines (a fee, a minimum).
     """
     ends = (*plan.starts[1:], plan.period.end)
-    return [f"SUM(quantity) FILTER (WHERE timestamp >= {_literal(start)} "
+    return [f"SUM(q_in) FILTER (WHERE timestamp >= {_literal(start)} "
             f"AND timestamp < {_literal(end)})::{QTY} AS q{i}"
             for i, (start, end) in enumerate(zip(plan.starts, ends, strict=True))]
 
@@ -116,11 +116,12 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
     paths = [f"$.{msgspec.json.encode(key).decode()}" for key in plan.where_keys]
     pivot = pivoted(plan)
     values = ", ".join(_sums_sql(plan)) if pivot else (
-        f"{_bucket_sql(plan)} AS bucket, SUM(quantity)::{QTY} AS q")
+        f"{_bucket_sql(plan)} AS bucket, SUM(q_in)::{QTY} AS q")
     for done, path in enumerate(files):
         if progress is not None:
             progress("scan", done, len(files))
-        source = f"(SELECT *{attributes} FROM read_parquet(?))"
+        quantity = "quantity::DECIMAL(18, 9)" if _small(connection, path) else "quantity"
+        source = f"(SELECT *{attributes}, {quantity} AS q_in FROM read_parquet(?))"
         query = f"SELECT {keys}, {values} FROM {source} GROUP BY ALL"
         if done == 0:
             connection.execute(f"CREATE TEMP TABLE sums AS {query}", [*paths, str(path)])
@@ -150,6 +151,20 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
         LEFT JOIN coarse c ON c.metric = f.metric AND c.bucket = f.bucket
         GROUP BY ALL
     """)
+
+
+def _small(connection: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    """Whether every quantity of the file is below 10^9, by its Parquet statistics.
+
+    Such quantities fit ``DECIMAL(18, 9)`` (64-bit integers), which DuckDB sums much
+    faster; the sums stay ``DECIMAL(38, 9)``. Were a statistic wrong, the cast would fail
+    loudly, never round.
+    """
+    row = connection.execute(
+        "SELECT COUNT(*) = COUNT(stats_max_value) AND COUNT(stats_min_value) = COUNT(*), "
+        f"MAX(stats_max_value::{QTY}) < 1000000000, MIN(stats_min_value::{QTY}) > -1000000000 "
+        "FROM parquet_metadata(?) WHERE path_in_schema = 'quantity'", [str(path)]).fetchone()
+    return row is not None and all(row)
 
 
 def _coarse(connection: duckdb.DuckDBPyConnection, plan: Plan) -> None:

@@ -124,3 +124,14 @@ def test_a_small_memory_limit_spills_and_progress_is_reported(tmp_path: Path) ->
     assert [s for s in seen if s[0] == "scan"] == [("scan", 0, 2), ("scan", 1, 2),
                                                    ("scan", 2, 2)]
     assert ("price", 1, 1) in seen
+
+
+def test_quantities_beyond_a_billion_are_summed_exactly(tmp_path: Path) -> None:
+    ruleset = pricing(EDGES)
+    small = store_records(tmp_path, [record("0.000000001", "2026-10-02T10:00:00Z")], run="a")
+    large = store_records(tmp_path, [record("999999999999.999999999", "2026-10-03T10:00:00Z"),
+                                     record("1", "2026-10-16T10:00:00Z")], run="b")
+    records = [record("0.000000001", "2026-10-02T10:00:00Z"),
+               record("999999999999.999999999", "2026-10-03T10:00:00Z"),
+               record("1", "2026-10-16T10:00:00Z")]
+    assert batch_rows(ruleset, [small, large]) == engine_rows(ruleset, records)
