@@ -58,7 +58,8 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     where_keys: tuple[str, ...]
     """Attributes some rule's ``where`` tests: the query groups by them."""
     models: list[tuple[Any, ...]]
-    """(model_id, tag, included, unit_price, size, package_price, fee)."""
+    """(model_id, tag, included, unit_price, size, package_price, fee, whole_size): the
+    last is the package size as an integer, when it is one."""
     tiers: list[tuple[Any, ...]]
     """(model_id, tier, floor, ceiling, unit_price, flat_fee)."""
     prices: list[tuple[Any, ...]]
@@ -171,7 +172,17 @@ def _model_row(model: int, version: Any) -> tuple[Any, ...]:
             version.unit_price if isinstance(version, PerUnit) else None,
             version.size if isinstance(version, Package) else None,
             version.package_price if isinstance(version, Package) else None,
-            version.fee if isinstance(version, Flat) else None)
+            version.fee if isinstance(version, Flat) else None,
+            _whole(version.size) if isinstance(version, Package) else None)
+
+
+def _whole(size: Decimal) -> int | None:
+    """``size`` as an integer, when it is one and fits 62 bits.
+
+    >>> _whole(Decimal("100")), _whole(Decimal("2.5"))
+    (100, None)
+    """
+    return int(size) if size == size.to_integral_value() and size < 2**62 else None
 
 
 def _tier_rows(model: int, version: Any) -> Iterator[tuple[Any, ...]]:

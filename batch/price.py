@@ -42,6 +42,7 @@ def pieces_statements(width: int, buckets: int | None = None) -> list[str]:
              ON o.cid = s.cid AND o.ri = s.ri AND o.bucket = s.bucket
     ), bounded AS (
         SELECT p.*, m.tag, m.included, m.unit_price, m.size, m.package_price, m.fee,
+               m.whole_size,
                greatest(after - q - included, 0)::{QTY} AS lo,
                greatest(after - included, 0)::{QTY} AS hi,
                greatest(raw_total - included, 0)::{QTY} AS total
@@ -136,10 +137,16 @@ def _cumulated(buckets: int | None) -> str:
 def _opened() -> str:
     """Packages a slice ``(lo, hi]`` opens: ``ceil(hi / size) - ceil(lo / size)``.
 
-    Computed on integers (quantities scaled by 10^9), never through a float.
+    Computed on integers, never through a float. For a whole size ``n`` and a slice
+    below 10^9, on 64-bit integers, since ``ceil(x / n) = ceil(ceil(x) / n)``; otherwise
+    on quantities scaled by 10^9 in ``HUGEINT`` (a hundred times slower).
     """
     scaled = "CAST({} * 1000000000 AS HUGEINT)"
     ceil = "({0} + {1} - 1) // {1}"
-    return (f"CASE WHEN tag = 'package' THEN "
-            f"{ceil.format(scaled.format('hi'), scaled.format('size'))} - "
-            f"{ceil.format(scaled.format('lo'), scaled.format('size'))} END")
+    whole = "ceil({}::DECIMAL(18, 9))::BIGINT"
+    fast = (f"{ceil.format(whole.format('hi'), 'whole_size')} - "
+            f"{ceil.format(whole.format('lo'), 'whole_size')}")
+    slow = (f"{ceil.format(scaled.format('hi'), scaled.format('size'))} - "
+            f"{ceil.format(scaled.format('lo'), scaled.format('size'))}")
+    return (f"CASE WHEN tag <> 'package' THEN NULL "
+            f"WHEN whole_size IS NOT NULL AND hi < 1000000000 THEN {fast} ELSE {slow} END")

@@ -46,7 +46,7 @@ def load_plan(connection: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """Create the plan's tables (models, tiers, prices) and the empty ``agg`` table."""
     connection.execute(f"""
         CREATE TEMP TABLE models (model_id INTEGER, tag VARCHAR, included {QTY},
-            unit_price {QTY}, size {QTY}, package_price {QTY}, fee {QTY});
+            unit_price {QTY}, size {QTY}, package_price {QTY}, fee {QTY}, whole_size BIGINT);
         CREATE TEMP TABLE tiers (model_id INTEGER, tier INTEGER, floor {QTY},
             ceiling {QTY}, unit_price {QTY}, flat_fee {QTY});
         CREATE TEMP TABLE prices (customer_id VARCHAR, ri INTEGER, bucket INTEGER,

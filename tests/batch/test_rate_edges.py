@@ -135,3 +135,27 @@ def test_quantities_beyond_a_billion_are_summed_exactly(tmp_path: Path) -> None:
                record("999999999999.999999999", "2026-10-03T10:00:00Z"),
                record("1", "2026-10-16T10:00:00Z")]
     assert batch_rows(ruleset, [small, large]) == engine_rows(ruleset, records)
+
+
+@pytest.mark.parametrize("size", ["100", "2.5"])
+def test_packages_of_large_quantities(tmp_path: Path, size: str) -> None:
+    ruleset = pricing(f"""\
+        rules:
+          - id: p
+            metric: m
+            label: "Paquets"
+            versions:
+              - effective_from: 2026-01-01
+                model: package
+                size: "{size}"
+                package_price: "0.01"
+              - effective_from: 2026-10-15
+                model: package
+                size: "{size}"
+                package_price: "0.02"
+    """)
+    records = [record("1500000000.5", "2026-10-02T10:00:00Z"),
+               record("150.5", "2026-10-03T10:00:00Z"), record("1", "2026-10-16T10:00:00Z"),
+               record("150.5", "2026-10-03T10:00:00Z", customer="C-2"),
+               record("1", "2026-10-16T10:00:00Z", customer="C-2")]
+    assert batch_rows(ruleset, [store_records(tmp_path, records)]) == engine_rows(ruleset, records)
