@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from batch.cents import with_amount
 from batch.finish import Finisher, needs_python
 from batch.plan import QTY, Plan, is_percentage
 from batch.scan import fill
@@ -226,9 +227,7 @@ def query_lines(connection: duckdb.DuckDBPyConnection) -> None:
             UNION ALL
             SELECT cid, ri, vi, poi, ovr, component, tier, quantity, price, bucket
             FROM pieces WHERE NOT python AND component <> {LAST} AND single
-        ), x AS (
-            SELECT *, round(quantity * price, 2) AS amount FROM summed
-        )
+        ), x AS ({with_amount("summed")})
         SELECT {_OUT} FROM x JOIN descriptions d ON d.ri = x.ri AND d.vi = x.vi
             AND d.oi = COALESCE(x.poi, -1) AND d.ovr = x.ovr AND d.component = x.component
             AND d.tier = COALESCE(x.tier, -1)
