@@ -53,15 +53,19 @@ class Plan(msgspec.Struct, frozen=True, kw_only=True):
     """Buckets where something changes for a metric's rules. A record of the metric goes
     to the last of these at or before its instant (0 when none): a coarser bucket, named
     by the index of its first instant, over which nothing changes for the metric."""
+    metrics: tuple[str, ...]
+    """Metrics some rule rates."""
     where_keys: tuple[str, ...]
     """Attributes some rule's ``where`` tests: the query groups by them."""
     models: list[tuple[Any, ...]]
-    """(model_id, tag, included, unit_price, size, package_price, fee)."""
+    """(model_id, tag, included, unit_price, size, package_price, fee, whole_size): the
+    last is the package size as an integer, when it is one."""
     tiers: list[tuple[Any, ...]]
     """(model_id, tier, floor, ceiling, unit_price, flat_fee)."""
     prices: list[tuple[Any, ...]]
-    """(customer_id or None, rule_id, bucket, version, price_override, discount_override,
-    model_id): the model of each rule in each bucket, and of each override."""
+    """(customer_id or None, rule position, bucket, version, price_override,
+    discount_override, override position, model_id): the model of each rule in each
+    bucket, and of each override."""
 
 
 def build_plan(ruleset: Ruleset, period: BillingPeriod) -> Plan:
@@ -89,22 +93,25 @@ def build_plan(ruleset: Ruleset, period: BillingPeriod) -> Plan:
             tiers.extend(_tier_rows(len(ids) - 1, version))
         return ids[id(version)]
 
-    by_rule = {rule.id: rule for rule in ruleset.rules}
-    for rule in ruleset.rules:
+    position = {rule.id: i for i, rule in enumerate(ruleset.rules)}
+    for ri, rule in enumerate(ruleset.rules):
         if rule.metric is None:
             continue
         timeline = RuleTimeline(rule, None, zone)
         for bucket, start in enumerate(starts):
             index = timeline.base_at(start)
             if index is not None:
-                prices.append((None, rule.id, bucket, index, None, None,
+                prices.append((None, ri, bucket, index, None, None, None,
                                model_id(rule.versions[index])))
-    for override in ruleset.overrides:
-        rule = by_rule[override.rule]
+    for ovr, override in enumerate(ruleset.overrides):
+        ri = position[override.rule]
+        rule = ruleset.rules[ri]
         if rule.metric is not None:
-            prices.extend(_override_rows(rule, override, starts, ruleset, model_id))
+            prices.extend((override.customer_id, ri, *row[:4], ovr, row[4])
+                          for row in _override_rows(rule, override, starts, ruleset, model_id))
     keys = sorted({key for rule in ruleset.rules for key, _ in rule.where})
     return Plan(period=period, starts=starts, metric_cuts=_metric_cuts(ruleset, starts),
+                metrics=tuple(sorted({r.metric for r in ruleset.rules if r.metric})),
                 where_keys=tuple(keys), models=models,
                 tiers=tiers, prices=prices)
 
@@ -154,11 +161,9 @@ def _override_rows(rule: PricingRule, override: Override, starts: tuple[datetime
             continue
         version = override.versions[chosen]
         if isinstance(version, Discount):
-            yield (override.customer_id, rule.id, bucket, base, None, chosen,
-                   model_id(rule.versions[base]))
+            yield bucket, base, None, chosen, model_id(rule.versions[base])
         else:
-            yield (override.customer_id, rule.id, bucket, base, chosen, None,
-                   model_id(version))
+            yield bucket, base, chosen, None, model_id(version)
 
 
 def _model_row(model: int, version: Any) -> tuple[Any, ...]:
@@ -167,7 +172,17 @@ def _model_row(model: int, version: Any) -> tuple[Any, ...]:
             version.unit_price if isinstance(version, PerUnit) else None,
             version.size if isinstance(version, Package) else None,
             version.package_price if isinstance(version, Package) else None,
-            version.fee if isinstance(version, Flat) else None)
+            version.fee if isinstance(version, Flat) else None,
+            _whole(version.size) if isinstance(version, Package) else None)
+
+
+def _whole(size: Decimal) -> int | None:
+    """``size`` as an integer, when it is one and fits 62 bits.
+
+    >>> _whole(Decimal("100")), _whole(Decimal("2.5"))
+    (100, None)
+    """
+    return int(size) if size == size.to_integral_value() and size < 2**62 else None
 
 
 def _tier_rows(model: int, version: Any) -> Iterator[tuple[Any, ...]]:

@@ -7,99 +7,146 @@ included units; graduated and volume bands, packages and fees follow, in exact
 
 from __future__ import annotations
 
-from batch.plan import AMOUNT, QTY
+from batch.plan import QTY
 from batch.scan import attribute_column
 
 __all__ = ["pieces_statements"]
 
 
-def pieces_statements(width: int) -> list[str]:
-    """Statements that leave every priced piece of every segment in ``pieces``."""
+def pieces_statements(width: int, buckets: int | None = None) -> list[str]:
+    """Statements that leave every priced piece of every segment in ``pieces``.
+
+    ``buckets``: when given (a few), cumulative quantities are sums of side-by-side
+    columns rather than a window.
+    """
     columns = [attribute_column(i) for i in range(width)]
     join = " AND ".join(["a.metric = r.metric", "a.bucket = r.bucket"] + [
         f"a.{c} IS NOT DISTINCT FROM r.{c}" for c in columns])
-    head = "customer_id, rule_id, vi, poi, doi, bucket, python, referenced"
+    head = "cid, ri, vi, poi, doi, ovr, bucket, python, referenced, single"
+    segment_sql = f"SELECT a.cid, r.ri, a.bucket, a.q FROM agg a JOIN routes r ON {join}"
+    if width:  # several attribute values can go to one rule
+        segment_sql = (f"SELECT cid, ri, bucket, SUM(q)::{QTY} AS q FROM ({segment_sql}) "
+                       "GROUP BY ALL")
     segments = f"""
     CREATE TEMP TABLE sl AS
-    WITH seg AS (
-        SELECT a.customer_id, r.rule_id, a.bucket, SUM(a.q)::{QTY} AS q
-        FROM agg a JOIN routes r ON {join} GROUP BY ALL
-    ), priced AS (
+    WITH seg AS ({segment_sql}), cumulated AS ({_cumulated(buckets)}), priced AS (
         SELECT s.*, COALESCE(o.vi, d.vi) AS vi,
-               CASE WHEN o.rule_id IS NULL THEN NULL ELSE o.poi END AS poi,
-               CASE WHEN o.rule_id IS NULL THEN NULL ELSE o.doi END AS doi,
+               CASE WHEN o.ri IS NULL THEN NULL ELSE o.poi END AS poi,
+               CASE WHEN o.ri IS NULL THEN NULL ELSE o.doi END AS doi,
+               CASE WHEN o.poi IS NULL THEN -1 ELSE o.ovr END AS ovr,
                COALESCE(o.model_id, d.model_id) AS model_id
-        FROM seg s
+        FROM cumulated s
         JOIN (SELECT * FROM prices WHERE customer_id IS NULL) d
-             ON d.rule_id = s.rule_id AND d.bucket = s.bucket
-        LEFT JOIN (SELECT * FROM prices WHERE customer_id IS NOT NULL) o
-             ON o.customer_id = s.customer_id AND o.rule_id = s.rule_id
-                AND o.bucket = s.bucket
-    ), cumulated AS (
+             ON d.ri = s.ri AND d.bucket = s.bucket
+        LEFT JOIN customer_prices o
+             ON o.cid = s.cid AND o.ri = s.ri AND o.bucket = s.bucket
+    ), bounded AS (
         SELECT p.*, m.tag, m.included, m.unit_price, m.size, m.package_price, m.fee,
-               SUM(q) OVER w AS after, SUM(q) OVER whole AS raw_total,
-               bucket = MIN(bucket) OVER whole AS first,
-               bucket = MAX(bucket) OVER whole AS last
+               m.whole_size,
+               greatest(after - q - included, 0)::{QTY} AS lo,
+               greatest(after - included, 0)::{QTY} AS hi,
+               greatest(raw_total - included, 0)::{QTY} AS total
         FROM priced p JOIN models m USING (model_id)
-        WINDOW w AS (PARTITION BY customer_id, rule_id ORDER BY bucket
-                     ROWS UNBOUNDED PRECEDING),
-               whole AS (PARTITION BY customer_id, rule_id)
     )
-    SELECT c.*, greatest(after - q - included, 0)::{QTY} AS lo,
-           greatest(after - included, 0)::{QTY} AS hi,
-           greatest(raw_total - included, 0)::{QTY} AS total,
-           i.python OR x.rule_id IS NOT NULL AS python, i.referenced
-    FROM cumulated c JOIN rule_info i ON i.rule_id = c.rule_id
-    LEFT JOIN python_pairs x ON x.customer_id = c.customer_id AND x.rule_id = c.rule_id
+    SELECT c.cid, c.ri, c.bucket, c.q, c.first, c.last, c.vi, c.poi, c.doi, c.ovr,
+           c.model_id, c.tag, c.unit_price, c.package_price, c.fee, c.lo, c.hi, c.total,
+           {_opened()} AS opened, i.python OR x.ri IS NOT NULL AS python, i.referenced,
+           c.poi IS NULL AND c.doi IS NULL AND v.single AS single
+    FROM bounded c JOIN rule_info i ON i.ri = c.ri
+    JOIN (SELECT p.ri, p.vi, COUNT(DISTINCT p.bucket) = 1 AS single
+          FROM prices p JOIN routes r ON r.ri = p.ri AND r.bucket = p.bucket
+          WHERE p.customer_id IS NULL GROUP BY ALL) v ON v.ri = c.ri AND v.vi = c.vi
+    LEFT JOIN python_pairs x ON x.cid = c.cid AND x.ri = c.ri
     """
     banded = """
     CREATE TEMP TABLE banded AS
-    SELECT sl.*, t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor, t.ceiling,
+    SELECT sl.cid, sl.ri, sl.vi, sl.poi, sl.doi, sl.ovr, sl.bucket, sl.python, sl.referenced,
+           sl.single,
+           sl.tag, sl.lo, sl.hi, sl.total, sl.last,
+           t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor,
            greatest(lo, t.floor) AS low,
            CASE WHEN t.ceiling IS NULL THEN hi ELSE least(hi, t.ceiling) END AS high
     FROM sl JOIN tiers t USING (model_id)
-    WHERE sl.tag = 'graduated'
+    WHERE (sl.tag = 'graduated' AND hi > lo AND hi > t.floor  -- the bands the slice meets
+           AND (t.ceiling IS NULL OR lo < t.ceiling))
        OR (sl.tag = 'volume' AND (t.tier = 1 OR total > t.floor)
            AND (t.ceiling IS NULL OR total <= t.ceiling))
     """
-    scaled = "CAST({} * 1000000000 AS HUGEINT)"
-    ceil = "({0} + {1} - 1) // {1}"
-    opened = (f"{ceil.format(scaled.format('hi'), scaled.format('size'))} - "
-              f"{ceil.format(scaled.format('lo'), scaled.format('size'))}")
     pieces = f"""
     CREATE TEMP TABLE pieces AS
-    WITH packed AS (
-        SELECT *, {opened} AS opened FROM sl WHERE tag = 'package'
-    ), pieces AS (
-        SELECT {head}, 'included' AS component, NULL::INTEGER AS tier,
-               0::{QTY} AS price, (q - (hi - lo))::{QTY} AS quantity, 0::{AMOUNT} AS amount
+    WITH pieces AS (
+        SELECT {head}, 0::TINYINT AS component, NULL::INTEGER AS tier,
+               0::{QTY} AS price, (q - (hi - lo))::{QTY} AS quantity
         FROM sl WHERE q - (hi - lo) > 0
         UNION ALL
-        SELECT {head}, 'units', NULL, unit_price, hi - lo, (hi - lo) * unit_price
+        SELECT {head}, 3::TINYINT, NULL, unit_price, hi - lo
         FROM sl WHERE tag = 'per_unit' AND hi > lo
         UNION ALL
-        SELECT {head}, 'units', tier, tier_price, high - low, (high - low) * tier_price
+        SELECT {head}, 3::TINYINT, tier, tier_price, high - low
         FROM banded WHERE tag = 'graduated' AND high > low
         UNION ALL
-        SELECT {head}, 'flat_fee', tier, flat_fee, 1, flat_fee
+        SELECT {head}, 2::TINYINT, tier, flat_fee, 1
         FROM banded WHERE tag = 'graduated' AND high > low AND flat_fee > 0 AND lo <= floor
         UNION ALL
-        SELECT {head}, 'units', tier, tier_price, hi - lo, (hi - lo) * tier_price
+        SELECT {head}, 3::TINYINT, tier, tier_price, hi - lo
         FROM banded WHERE tag = 'volume' AND hi > lo
         UNION ALL
-        SELECT {head}, 'flat_fee', tier, flat_fee, 1, flat_fee
+        SELECT {head}, 2::TINYINT, tier, flat_fee, 1
         FROM banded WHERE tag = 'volume' AND last AND flat_fee > 0 AND total > 0
         UNION ALL
-        SELECT {head}, 'package', NULL, package_price, opened, opened * package_price
-        FROM packed WHERE opened > 0
+        SELECT {head}, 4::TINYINT, NULL, package_price, opened
+        FROM sl WHERE tag = 'package' AND opened > 0
         UNION ALL
-        SELECT {head}, 'fee', NULL, fee, 1, fee FROM sl WHERE tag = 'flat' AND first
+        SELECT {head}, 1::TINYINT, NULL, fee, 1 FROM sl WHERE tag = 'flat' AND first
         UNION ALL
-        SELECT {head}, '_last', NULL, 0, 0, 0 FROM sl WHERE last AND python
+        SELECT {head}, 8::TINYINT, NULL, 0, 0 FROM sl WHERE last AND python
     )
-    SELECT customer_id, rule_id, vi, poi, doi, bucket, component, tier,
-           price::{QTY} AS price, quantity::{QTY} AS quantity, amount::{AMOUNT} AS amount,
-           python, referenced
+    SELECT cid, ri, vi, poi, doi, ovr, bucket, component, tier,
+           price::{QTY} AS price, quantity::{QTY} AS quantity, python, referenced, single
     FROM pieces
     """
     return [segments, banded, pieces]
+
+
+def _cumulated(buckets: int | None) -> str:
+    """Segments with their rule's running and period quantities, first and last bucket.
+
+    ``after`` is the rule's quantity up to and with the segment, ``raw_total`` the
+    rule's quantity in the period.
+    """
+    if buckets is None:
+        return """
+        SELECT *, SUM(q) OVER w AS after, SUM(q) OVER whole AS raw_total,
+               bucket = MIN(bucket) OVER whole AS first,
+               bucket = MAX(bucket) OVER whole AS last
+        FROM seg
+        WINDOW w AS (PARTITION BY cid, ri ORDER BY bucket ROWS UNBOUNDED PRECEDING),
+               whole AS (PARTITION BY cid, ri)"""
+    sums = "".join(f", SUM(q) FILTER (WHERE bucket = {k}) AS q{k}" for k in range(buckets))
+    side = (f"SELECT cid, ri{sums}, SUM(q) AS raw_total, MIN(bucket) AS lo, "
+            "MAX(bucket) AS hi FROM seg GROUP BY cid, ri")
+    parts = []
+    for k in range(buckets):
+        after = " + ".join(f"COALESCE(q{j}, 0)" for j in range(k + 1))
+        parts.append(f"SELECT cid, ri, {k} AS bucket, q{k} AS q, ({after})::{QTY} AS after, "
+                     f"raw_total, lo = {k} AS first, hi = {k} AS last FROM side "
+                     f"WHERE q{k} IS NOT NULL")
+    return f"WITH side AS MATERIALIZED ({side}) {' UNION ALL '.join(parts)}"
+
+
+def _opened() -> str:
+    """Packages a slice ``(lo, hi]`` opens: ``ceil(hi / size) - ceil(lo / size)``.
+
+    Computed on integers, never through a float. For a whole size ``n`` and a slice
+    below 10^9, on 64-bit integers, since ``ceil(x / n) = ceil(ceil(x) / n)``; otherwise
+    on quantities scaled by 10^9 in ``HUGEINT`` (a hundred times slower).
+    """
+    scaled = "CAST({} * 1000000000 AS HUGEINT)"
+    ceil = "({0} + {1} - 1) // {1}"
+    whole = "ceil({}::DECIMAL(18, 9))::BIGINT"
+    fast = (f"{ceil.format(whole.format('hi'), 'whole_size')} - "
+            f"{ceil.format(whole.format('lo'), 'whole_size')}")
+    slow = (f"{ceil.format(scaled.format('hi'), scaled.format('size'))} - "
+            f"{ceil.format(scaled.format('lo'), scaled.format('size'))}")
+    return (f"CASE WHEN tag <> 'package' THEN NULL "
+            f"WHEN whole_size IS NOT NULL AND hi < 1000000000 THEN {fast} ELSE {slow} END")

@@ -18,98 +18,100 @@ starts or ends. See docs/batch.md.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from batch.finish import Finisher, RatedLine
 from batch.lines import (
-    COLUMNS,
-    SORT,
+    Descriptions,
     load_lines_plan,
     python_lines,
     query_lines,
     query_percentages,
 )
-from batch.plan import QTY, build_plan
+from batch.output import described, write_lines
+from batch.plan import build_plan
 from batch.price import pieces_statements
-from batch.scan import Unrated, load_plan, route, scan
+from batch.scan import Unrated, load_plan, pivoted, route, scan
 from engine.rules.ruleset import Ruleset
 from engine.timeline import BillingPeriod
 
 __all__ = ["Rating", "Unrated", "rate_period"]
 
-_ORDERED = f"SELECT * FROM lines ORDER BY customer_id, {', '.join(SORT)}"
+Progress = Callable[[str, int, int], None]
+
 
 class Rating:
-    """One run: the period rated into the connection's ``lines`` view, ready to read."""
+    """One run: the period rated into an Arrow table of lines, ready to read or write."""
 
     def __init__(self, ruleset: Ruleset, period: BillingPeriod, files: list[Path],
-                 progress: Callable[[str, int, int], None] | None = None,
-                 threads: int | None = None) -> None:
+                 progress: Progress | None = None, threads: int | None = None,
+                 memory_limit: str | None = None, spill: Path | None = None) -> None:
         self.ruleset = ruleset
-        self._totals: tuple[int, int, Decimal] | None = None
         plan = build_plan(ruleset, period)
-        self.connection = duckdb.connect(config={"threads": threads} if threads else {})
+        config: dict[str, str | bool | int | float | list[str]] = (
+            {"threads": threads} if threads else {})
+        if memory_limit:
+            config["memory_limit"] = memory_limit
+        if spill is not None:
+            config["temp_directory"] = str(spill)
+        self.connection = duckdb.connect(config=config)
         self.connection.execute("SET TimeZone = 'UTC'")
         load_plan(self.connection, plan)
-        load_lines_plan(self.connection, ruleset)
         scan(self.connection, plan, files, progress)
-        self.unrated = route(self.connection, ruleset, plan)
-        for statement in pieces_statements(len(plan.where_keys)):
+        self.unrated = route(self.connection, ruleset, plan, files)
+        descriptions = Descriptions()
+        load_lines_plan(self.connection, ruleset, descriptions)
+        _stage(progress, "price", 0)
+        pivot = len(plan.starts) if pivoted(plan) else None
+        for statement in pieces_statements(len(plan.where_keys), pivot):
             self.connection.execute(statement)
-        query_lines(self.connection, ruleset)
+        query_lines(self.connection)
         query_percentages(self.connection, ruleset, plan)
-        python_lines(self.connection, Finisher(ruleset, plan), progress)
+        python_lines(self.connection, Finisher(ruleset, plan), descriptions, progress)
+        numbers = self.connection.sql(
+            "SELECT cid, did, quantity, unit_price, amount FROM lines "
+            "ORDER BY cid, ri, dorder, s_first").to_arrow_table()
+        customers = [c for (c,) in self.connection.execute(
+            "SELECT customer_id FROM customers ORDER BY cid").fetchall()]
+        self.table = described(numbers, customers, descriptions.rows, ruleset.commit)
+        _stage(progress, "price", 1)
 
     def lines(self) -> Iterator[RatedLine]:
         """Every line, customer by customer, in the engine's order."""
-        cursor = self.connection.execute(f"SELECT {', '.join(COLUMNS)} FROM ({_ORDERED})")
-        while batch := cursor.fetchmany(8192):
-            for row in batch:
-                yield RatedLine(**dict(zip(COLUMNS, row, strict=True)))
+        for batch in self.table.to_batches(8192):
+            for row in batch.to_pylist():
+                yield RatedLine(**row)
 
     def write(self, target: Path) -> None:
         """Write every line to ``target`` (Parquet, CSV or JSON Lines by extension)."""
-        suffix = target.suffix.lower()
-        temporary = target.with_name(f".{target.name}.tmp")
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if suffix == ".parquet":
-            exprs = {"quantity": f"quantity::{QTY}", "unit_price": f"unit_price::{QTY}",
-                     "amount": "amount::DECIMAL(38, 2)"}
-            options = "FORMAT parquet, COMPRESSION zstd"
-        else:
-            exprs = {"quantity": _trimmed("quantity"), "unit_price": _trimmed("unit_price"),
-                     "amount": "CAST(amount::DECIMAL(38, 2) AS VARCHAR)"}
-            options = "FORMAT csv, HEADER" if suffix == ".csv" else "FORMAT json"
-        columns = ", ".join(f"{exprs.get(c, c)} AS {c}" for c in COLUMNS)
-        select = f"SELECT {columns} FROM ({_ORDERED})"
-        self.connection.execute(f"COPY ({select}) TO '{_quoted(temporary)}' ({options})")
-        if suffix == ".parquet":
-            self._totals = self._count(f"read_parquet('{_quoted(temporary)}')")
-        os.replace(temporary, target)
+        write_lines(self.connection, self.table, target)
 
     def totals(self) -> tuple[int, int, Decimal]:
         """Lines, customers and net total."""
-        return self._totals or self._count("lines")
-
-    def _count(self, source: str) -> tuple[int, int, Decimal]:
-        row = self.connection.execute("SELECT COUNT(*), COUNT(DISTINCT customer_id), "
-                                      f"COALESCE(SUM(amount), 0) FROM {source}").fetchone()
-        assert row is not None  # an aggregate always returns a row
-        return int(row[0]), int(row[1]), Decimal(row[2])
+        customers = self.table.column("customer_id").combine_chunks()
+        net = pc.sum(self.table.column("amount")).as_py() if self.table.num_rows else None
+        distinct = len(pc.unique(customers.indices)) if isinstance(
+            customers, pa.DictionaryArray) else len(pc.unique(customers))
+        return self.table.num_rows, distinct, Decimal(net or 0)
 
     def close(self) -> None:
         """Release the connection."""
         self.connection.close()
 
 
+def _stage(progress: Progress | None, stage: str, done: int) -> None:
+    if progress is not None:
+        progress(stage, done, 1)
+
+
 def rate_period(ruleset: Ruleset, period: BillingPeriod, files: list[Path],
-                progress: Callable[[str, int, int], None] | None = None,
-                threads: int | None = None
+                progress: Progress | None = None, threads: int | None = None
                 ) -> tuple[Iterator[RatedLine], list[Unrated]]:
     """Rated lines of every customer of ``files`` (customer order), and what was not rated."""
     rating = Rating(ruleset, period, files, progress, threads)
@@ -119,15 +121,3 @@ def rate_period(ruleset: Ruleset, period: BillingPeriod, files: list[Path],
         rating.close()
 
     return lines(), rating.unrated
-
-
-def _trimmed(column: str) -> str:
-    text = f"CAST({column} AS VARCHAR)"
-    return (f"CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') "
-            f"ELSE {text} END")
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
-
-

@@ -21,7 +21,7 @@ from engine.rules.pricing import PricingRule
 from engine.rules.ruleset import Ruleset
 from engine.timeline import local_midnight
 
-__all__ = ["Unrated", "attribute_column", "fill", "load_plan", "route", "scan"]
+__all__ = ["Unrated", "attribute_column", "fill", "load_plan", "pivoted", "route", "scan"]
 
 
 class Unrated(msgspec.Struct, frozen=True, kw_only=True):
@@ -46,18 +46,18 @@ def load_plan(connection: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """Create the plan's tables (models, tiers, prices) and the empty ``agg`` table."""
     connection.execute(f"""
         CREATE TEMP TABLE models (model_id INTEGER, tag VARCHAR, included {QTY},
-            unit_price {QTY}, size {QTY}, package_price {QTY}, fee {QTY});
+            unit_price {QTY}, size {QTY}, package_price {QTY}, fee {QTY}, whole_size BIGINT);
         CREATE TEMP TABLE tiers (model_id INTEGER, tier INTEGER, floor {QTY},
             ceiling {QTY}, unit_price {QTY}, flat_fee {QTY});
-        CREATE TEMP TABLE prices (customer_id VARCHAR, rule_id VARCHAR, bucket INTEGER,
-            vi INTEGER, poi INTEGER, doi INTEGER, model_id INTEGER);
+        CREATE TEMP TABLE prices (customer_id VARCHAR, ri INTEGER, bucket INTEGER,
+            vi INTEGER, poi INTEGER, doi INTEGER, ovr INTEGER, model_id INTEGER);
     """)
     for table, rows in (("models", plan.models), ("tiers", plan.tiers),
                         ("prices", plan.prices)):
         fill(connection, table, rows)
     attributes = "".join(f", {attribute_column(i)} VARCHAR" for i in range(len(plan.where_keys)))
-    connection.execute(f"CREATE TEMP TABLE agg (customer_id VARCHAR, metric VARCHAR"
-                       f"{attributes}, bucket INTEGER, q {QTY}, n BIGINT)")
+    connection.execute(f"CREATE TEMP TABLE agg (cid INTEGER, metric VARCHAR"
+                       f"{attributes}, bucket INTEGER, q {QTY})")
 
 
 def fill(connection: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
@@ -71,64 +71,189 @@ def fill(connection: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any
     connection.unregister("_rows")
 
 
+PIVOT_LIMIT = 8
+"""Most buckets summed side by side in one group; beyond, the scan groups by bucket."""
+
+
+def pivoted(plan: Plan) -> bool:
+    """Whether the buckets are few enough to be summed side by side."""
+    return len(plan.starts) <= PIVOT_LIMIT
+
+
 def _bucket_sql(plan: Plan) -> str:
-    by_metric = []
-    for metric, cuts in sorted(plan.metric_cuts.items()):
-        steps = " ".join(f"WHEN timestamp >= {_literal(plan.starts[i])} THEN {i}"
-                         for i in reversed(cuts))
-        name = metric.replace("'", "''")
-        by_metric.append(f"WHEN '{name}' THEN CASE {steps} ELSE 0 END")
-    inner = f"CASE metric {' '.join(by_metric)} ELSE 0 END" if by_metric else "0"
-    return (f"CASE WHEN timestamp < {_literal(plan.period.start)} THEN -1 "
-            f"WHEN timestamp >= {_literal(plan.period.end)} THEN -2 ELSE {inner} END")
+    """The period's bucket of a record (-1 outside the period), over every cut."""
+    steps = " ".join(f"WHEN timestamp >= {_literal(start)} THEN {i}"
+                     for i, start in reversed(list(enumerate(plan.starts))))
+    return (f"CASE WHEN timestamp >= {_literal(plan.period.end)} THEN -1 {steps} "
+            "ELSE -1 END")
+
+
+def _sums_sql(plan: Plan) -> list[str]:
+    """One sum per bucket, side by side.
+
+    A bucket without records has a ``NULL`` sum, one whose records are all zero a sum of
+    zero, so that such records still make their lines (a fee, a minimum).
+    """
+    ends = (*plan.starts[1:], plan.period.end)
+    return [f"SUM(q_in) FILTER (WHERE timestamp >= {_literal(start)} "
+            f"AND timestamp < {_literal(end)})::{QTY} AS q{i}"
+            for i, (start, end) in enumerate(zip(plan.starts, ends, strict=True))]
 
 
 def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
           progress: Callable[[str, int, int], None] | None) -> None:
-    """Sum every file's quantities into ``agg``, one file at a time."""
+    """Sum every file's quantities into ``agg``, one file at a time.
+
+    With few buckets (the common case), each (customer, metric, attributes) is one group
+    holding one sum per bucket: as many groups as a plain sum per customer and metric.
+    Buckets are then cut per metric, coarser where its rules do not change (``coarse``).
+    """
+    width = len(plan.where_keys)
+    rest = "metric" + "".join(f", {attribute_column(i)}" for i in range(width))
+    keys = f"customer_id, {rest}"
     attributes = "".join(f", json_extract_string(attributes, ?) AS {attribute_column(i)}"
-                         for i in range(len(plan.where_keys)))
+                         for i in range(width))
     paths = [f"$.{msgspec.json.encode(key).decode()}" for key in plan.where_keys]
+    pivot = pivoted(plan)
+    values = ", ".join(_sums_sql(plan)) if pivot else (
+        f"{_bucket_sql(plan)} AS bucket, SUM(q_in)::{QTY} AS q")
     for done, path in enumerate(files):
         if progress is not None:
             progress("scan", done, len(files))
-        connection.execute(f"""
-            INSERT INTO agg
-            SELECT customer_id, metric{attributes}, {_bucket_sql(plan)} AS bucket,
-                   SUM(quantity)::{QTY}, COUNT(*)
-            FROM read_parquet(?) GROUP BY ALL
-        """, [*paths, str(path)])
+        quantity = "quantity::DECIMAL(18, 9)" if _small(connection, path) else "quantity"
+        source = f"(SELECT *{attributes}, {quantity} AS q_in FROM read_parquet(?))"
+        query = f"SELECT {keys}, {values} FROM {source} GROUP BY ALL"
+        if done == 0:
+            connection.execute(f"CREATE TEMP TABLE sums AS {query}", [*paths, str(path)])
+        else:
+            connection.execute(f"INSERT INTO sums {query}", [*paths, str(path)])
+        # Parquet statistics skip this query's reading when no record is outside.
+        connection.execute(f"INSERT INTO agg SELECT DISTINCT NULL, {rest}, -1, NULL "
+                           f"FROM {source} "
+                           f"WHERE timestamp < {_literal(plan.period.start)} "
+                           f"OR timestamp >= {_literal(plan.period.end)}",
+                           [*paths, str(path)])
     if progress is not None:
         progress("scan", len(files), len(files))
+    _coarse(connection, plan)
+    if pivot:
+        parts = [f"SELECT {keys}, {i} AS bucket, q{i} AS q FROM sums WHERE q{i} IS NOT NULL"
+                 for i in range(len(plan.starts))]
+        fine = " UNION ALL ".join(parts)
+    else:
+        fine = "SELECT * FROM sums WHERE bucket >= 0"
+    _index_customers(connection)
+    connection.execute(f"""
+        INSERT INTO agg
+        SELECT u.cid, {rest.replace("metric", "f.metric")},
+               COALESCE(c.coarse, f.bucket) AS bucket, SUM(q)::{QTY}
+        FROM ({fine}) f JOIN customers u ON u.customer_id = f.customer_id
+        LEFT JOIN coarse c ON c.metric = f.metric AND c.bucket = f.bucket
+        GROUP BY ALL
+    """)
 
 
-def route(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
-           plan: Plan) -> list[Unrated]:
+def _small(connection: duckdb.DuckDBPyConnection, path: Path) -> bool:
+    """Whether every quantity of the file is below 10^9, by its Parquet statistics.
+
+    Such quantities fit ``DECIMAL(18, 9)`` (64-bit integers), which DuckDB sums much
+    faster; the sums stay ``DECIMAL(38, 9)``. Were a statistic wrong, the cast would fail
+    loudly, never round.
+    """
+    row = connection.execute(
+        "SELECT COUNT(*) = COUNT(stats_max_value) AND COUNT(stats_min_value) = COUNT(*), "
+        f"MAX(stats_max_value::{QTY}) < 1000000000, MIN(stats_min_value::{QTY}) > -1000000000 "
+        "FROM parquet_metadata(?) WHERE path_in_schema = 'quantity'", [str(path)]).fetchone()
+    return row is not None and all(row)
+
+
+def _coarse(connection: duckdb.DuckDBPyConnection, plan: Plan) -> None:
+    """Fill ``coarse``: (metric, bucket, coarse bucket).
+
+    A metric's buckets where nothing changes for it are merged into the last one where
+    something does (0 when nothing does).
+    """
+    rows = []
+    for metric in plan.metrics:
+        cuts = plan.metric_cuts.get(metric, ())
+        for bucket in range(len(plan.starts)):
+            rows.append((metric, bucket, max((c for c in cuts if c <= bucket), default=0)))
+    connection.execute("CREATE TEMP TABLE coarse (metric VARCHAR, bucket INTEGER, "
+                       "coarse INTEGER)")
+    fill(connection, "coarse", rows)
+
+
+def route(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset, plan: Plan,
+          files: list[Path]) -> list[Unrated]:
     """Fill ``routes`` (metric, attributes, bucket → rule) and say what no rule takes."""
     width = len(plan.where_keys)
     columns = "".join(f", {attribute_column(i)}" for i in range(width))
-    keys = connection.execute(f"SELECT metric{columns}, bucket, SUM(n) FROM agg "
-                              "GROUP BY ALL").fetchall()
+    keys = connection.execute(f"SELECT DISTINCT metric{columns}, bucket FROM agg").fetchall()
     by_metric: dict[str, list[PricingRule]] = {}
     for rule in ruleset.rules:
         if rule.metric is not None:
             by_metric.setdefault(rule.metric, []).append(rule)
+    position = {rule.id: i for i, rule in enumerate(ruleset.rules)}
     routes: list[tuple[Any, ...]] = []
-    unrated: dict[tuple[str, str], tuple[int, str]] = {}
-    for metric, *values, bucket, count in keys:
+    refused: list[tuple[Any, ...]] = []
+    messages: dict[tuple[str, str], str] = {}
+    for metric, *values, bucket in keys:
         attributes = dict(zip(plan.where_keys, values, strict=True))
         rule_id, code, message = _choose(ruleset, plan, by_metric, metric, attributes, bucket)
         if rule_id is not None:
-            routes.append((metric, *values, bucket, rule_id))
+            routes.append((metric, *values, bucket, position[rule_id]))
         else:
-            seen, _ = unrated.get((metric, code), (0, message))
-            unrated[(metric, code)] = (seen + int(count), message)
+            refused.append((metric, *values, bucket, code))
+            messages[(metric, code)] = message
     attributes_ddl = "".join(f", {attribute_column(i)} VARCHAR" for i in range(width))
     connection.execute(f"CREATE TEMP TABLE routes (metric VARCHAR{attributes_ddl}, "
-                       "bucket INTEGER, rule_id VARCHAR)")
+                       "bucket INTEGER, ri INTEGER)")
     fill(connection, "routes", routes)
-    return [Unrated(metric=m, code=c, records=n, message=text)
-            for (m, c), (n, text) in sorted(unrated.items())]
+    counts = _count_refused(connection, plan, files, refused) if refused else {}
+    return [Unrated(metric=m, code=c, records=counts.get((m, c), 0), message=text)
+            for (m, c), text in sorted(messages.items())]
+
+
+def _count_refused(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
+                   refused: list[tuple[Any, ...]]) -> dict[tuple[str, str], int]:
+    """Records of the keys no rule takes, by (metric, reason).
+
+    A second pass over the files, made only when some records cannot be rated (the run
+    then fails).
+    """
+    width = len(plan.where_keys)
+    names = [attribute_column(i) for i in range(width)]
+    attributes = "".join(f", json_extract_string(attributes, ?) AS {c}" for c in names)
+    paths = [f"$.{msgspec.json.encode(key).decode()}" for key in plan.where_keys]
+    ddl = "".join(f", {c} VARCHAR" for c in names)
+    connection.execute(f"CREATE TEMP TABLE refused (metric VARCHAR{ddl}, bucket INTEGER, "
+                       "code VARCHAR)")
+    fill(connection, "refused", refused)
+    same = "".join(f" AND r.{c} IS NOT DISTINCT FROM f.{c}" for c in names)
+    rows = connection.execute(f"""
+        WITH f AS (
+            SELECT e.*, COALESCE(c.coarse, e.fine) AS bucket
+            FROM (SELECT metric{attributes}, {_bucket_sql(plan)} AS fine
+                  FROM read_parquet(?)) e
+            LEFT JOIN coarse c ON c.metric = e.metric AND c.bucket = e.fine
+        )
+        SELECT r.metric, r.code, COUNT(*) FROM f JOIN refused r
+            ON r.metric = f.metric AND r.bucket = f.bucket{same}
+        GROUP BY ALL
+    """, [*paths, [str(f) for f in files]]).fetchall()
+    return {(metric, code): int(count) for metric, code, count in rows}
+
+
+def _index_customers(connection: duckdb.DuckDBPyConnection) -> None:
+    """Number the customers in id order (``cid``): later stages join and sort integers."""
+    connection.execute("""
+        CREATE TEMP TABLE customers AS
+        SELECT customer_id, (row_number() OVER (ORDER BY customer_id) - 1)::INTEGER AS cid
+        FROM (SELECT DISTINCT customer_id FROM sums);
+        CREATE TEMP TABLE customer_prices AS
+        SELECT u.cid, p.* EXCLUDE (customer_id)
+        FROM prices p JOIN customers u ON u.customer_id = p.customer_id;
+    """)
 
 
 def _choose(ruleset: Ruleset, plan: Plan, by_metric: dict[str, list[PricingRule]],

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import click
+import duckdb
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -34,9 +35,11 @@ __all__ = ["COMMANDS"]
 @click.option("--out", metavar="FILE", type=click.Path(path_type=Path),
               help="Write the lines to FILE: .parquet, .csv or .jsonl (default: a summary).")
 @click.option("--threads", type=click.IntRange(min=1), help="DuckDB threads (default: all).")
+@click.option("--memory-limit", default="2GB", show_default=True, metavar="SIZE",
+              help="DuckDB memory limit; beyond it, DuckDB spills to DIR/tmp.")
 @click.pass_obj
 def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
-         threads: int | None) -> None:
+         threads: int | None, memory_limit: str) -> None:
     """Rate all stored usage of a period, one line per rule, version, component and tier."""
     if out is not None and out.suffix.lower() not in (".parquet", ".csv", ".jsonl", ".ndjson"):
         raise UserError(f"--out must end in .parquet, .csv, .jsonl or .ndjson; got {out.name!r}")
@@ -47,6 +50,7 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
         raise UserError(f"no stored usage for {month.label} in {settings.data_dir}; "
                         "ingest some with `bareme usage ingest FILE`")
     console = Console(stderr=True, soft_wrap=True)
+    spill = settings.data_dir / "tmp"
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                   TimeElapsedColumn(), console=console, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
@@ -56,15 +60,20 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        rating = Rating(ruleset, month, files, progress, threads)
-    try:
-        if out is not None:
-            rating.write(out)
-        else:
-            _summary(rating.lines())
-        count, customers, net = rating.totals()
-    finally:
-        rating.close()
+        try:
+            rating = Rating(ruleset, month, files, progress, threads, memory_limit, spill)
+        except duckdb.Error as error:
+            raise UserError(f"rating {month.label} failed: {error}") from error
+        try:
+            if out is not None:
+                progress("write", 0, 1)
+                rating.write(out)
+                progress("write", 1, 1)
+            count, customers, net = rating.totals()
+        finally:
+            rating.close()
+    if out is None:
+        _summary(rating.lines())
     console.print(f"{month.label}: {count} lines, {customers} customers, "
                   f"net {format_amount(net)} {ruleset.manifest.currency}, rules "
                   f"{ruleset.commit[:12]}" + (f" → {out}" if out else ""))

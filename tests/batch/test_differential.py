@@ -1,7 +1,8 @@
 """Batch rating and per-request evaluation agree to the cent on every line.
 
-Random rulesets (every model, included units, minimums, percentages, overrides and
-discounts, versions changing inside the period) and random usage (ties in timestamps,
+Random rulesets (every model, included units, minimums, percentages and percentages of
+percentages, overrides and discounts for one customer or both, versions changing inside
+the period) and random usage (ties in timestamps,
 records on version boundaries and tier bounds) are rated both ways.
 """
 
@@ -79,16 +80,29 @@ def rulesets(draw: st.DrawFn) -> tuple[dict[str, str], list[str]]:
             st.sampled_from(["", "15.00"]))
         rules += (f"  - id: pct\n    label: \"Assistance\"\n    versions:\n"
                   f"{versions(draw, body)}")
+        if draw(st.booleans()):  # a percentage of a percentage
+            refs = ["pct", *draw(st.lists(st.sampled_from([f"r{i}" for i in range(count)]),
+                                          max_size=1))]
+            nested = st.builds(lambda rate, minimum: (
+                f'          model: percentage\n          rate: "{rate}"\n'
+                f"          of: [{', '.join(refs)}]\n" + (f'          minimum: "{minimum}"\n'
+                                                           if minimum else "")),
+                st.sampled_from(["0.2", "0.015"]), st.sampled_from(["", "2.00"]))
+            rules += (f"  - id: pct2\n    label: \"Garantie\"\n    versions:\n"
+                      f"{versions(draw, nested)}")
     files = {"rulesets/pricing/rules.yaml": "rules:\n" + rules}
-    if draw(st.booleans()):
+    contracts = ""
+    for number, customer in enumerate(draw(st.sampled_from([[], ["C-1"], ["C-2"],
+                                                            ["C-1", "C-2"]])), start=1):
         target = draw(st.sampled_from([f"r{i}" for i in range(count)]))
         discount = st.builds(lambda rate: f'          model: discount\n          rate: "{rate}"\n',
                              st.sampled_from(["0.1", "0.25"]))
         body = st.one_of(model(), discount,
                          st.just("          model: catalogue\n"))
-        files["rulesets/pricing/overrides/contracts.yaml"] = (
-            f"overrides:\n  - id: o1\n    customer_id: C-1\n    rule: {target}\n"
-            f"    label: \"contrat\"\n    versions:\n{versions(draw, body)}")
+        contracts += (f"  - id: o{number}\n    customer_id: {customer}\n    rule: {target}\n"
+                      f"    label: \"contrat\"\n    versions:\n{versions(draw, body)}")
+    if contracts:
+        files["rulesets/pricing/overrides/contracts.yaml"] = "overrides:\n" + contracts
     return files, [f"m{i}" for i in range(count)]
 
 

@@ -1,0 +1,161 @@
+"""Batch rating at the edges: midnight version changes, exact tier bounds, half-up cents,
+ties, records outside the period, many buckets, a small memory limit and progress."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+import batch.scan
+from batch.rate import Rating, rate_period
+from engine.timeline import parse_period
+from tests.batch.helpers import Row, batch_rows, engine_rows, store_records
+from tests.conftest import pricing
+from tests.engine.helpers import record
+
+EDGES = """\
+rules:
+  - id: cpu
+    metric: m
+    unit: h
+    label: "Calcul"
+    versions:
+      - effective_from: 2026-01-01
+        model: graduated
+        tiers:
+          - {up_to: "10", unit_price: "0.015", flat_fee: "1.00"}
+          - {up_to: null, unit_price: "0.005", flat_fee: "2.00"}
+      - effective_from: 2026-10-15
+        model: graduated
+        tiers:
+          - {up_to: "10", unit_price: "0.025"}
+          - {up_to: null, unit_price: "0.001", flat_fee: "3.00"}
+"""
+"""A change on 15 October: 00:00 in Paris is 14 October 22:00 UTC (summer time)."""
+
+
+def amounts(rows: dict[str, list[Row]]) -> list[tuple[object, ...]]:
+    """(version, component, tier, quantity, amount) of every line."""
+    return [(r[3], r[4], r[5], r[6], r[8]) for lines in rows.values() for r in lines]
+
+
+def test_midnight_in_paris_exact_tier_bound_and_half_up_cent(tmp_path: Path) -> None:
+    ruleset = pricing(EDGES)
+    records = [
+        record("7", "2026-10-02T10:00:00Z"),
+        # the last instant of the old version, then two records tied on the first
+        # instant of the new one; together they end exactly on the tier bound (10)
+        record("1", "2026-10-14T21:59:59.999999Z"),
+        record("1", "2026-10-14T22:00:00Z", event="b"),
+        record("1", "2026-10-14T22:00:00Z", event="a"),
+        record("0.2", "2026-10-20T08:00:00Z"),
+    ]
+    expected = engine_rows(ruleset, records)
+    assert batch_rows(ruleset, [store_records(tmp_path, records)]) == expected
+    assert amounts(expected) == [
+        # 8 units × 0.015 = 0.12, the tier fee once
+        ("2026-01-01", "flat_fee", 1, Decimal(1), Decimal("1")),
+        ("2026-01-01", "units", 1, Decimal(8), Decimal("0.12")),
+        # 2 units × 0.025 = 0.05 reach the bound exactly: no second tier yet
+        ("2026-10-15", "flat_fee", 2, Decimal(1), Decimal("3")),
+        ("2026-10-15", "units", 1, Decimal(2), Decimal("0.05")),
+        # 0.2 × 0.001 = 0.0002 enters tier 2 (its fee) and rounds to 0.00
+        ("2026-10-15", "units", 2, Decimal("0.2"), Decimal(0)),
+    ]
+
+
+def test_a_half_cent_rounds_up(tmp_path: Path) -> None:
+    ruleset = pricing("""\
+        rules:
+          - id: r
+            metric: m
+            label: "Règle"
+            versions:
+              - effective_from: 2026-01-01
+                model: per_unit
+                unit_price: "0.015"
+    """)
+    records = [record("1", "2026-10-02T10:00:00Z"), record("2", "2026-10-03T10:00:00Z")]
+    expected = engine_rows(ruleset, records)
+    assert batch_rows(ruleset, [store_records(tmp_path, records)]) == expected
+    assert amounts(expected) == [("2026-01-01", "units", None, Decimal(3), Decimal("0.05"))]
+
+
+def test_many_buckets_group_by_bucket(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ruleset = pricing(EDGES)
+    records = [record(q, f"2026-10-{d:02d}T12:00:00Z", customer=c)
+               for q, d, c in (("4", 1, "C-1"), ("9", 14, "C-1"), ("3", 15, "C-2"),
+                               ("12", 31, "C-1"))]
+    expected = engine_rows(ruleset, records)
+    stored = store_records(tmp_path, records)
+    monkeypatch.setattr(batch.scan, "PIVOT_LIMIT", 0)
+    assert batch_rows(ruleset, [stored]) == expected
+
+
+def test_records_outside_the_period_are_counted(tmp_path: Path) -> None:
+    ruleset = pricing(EDGES)
+    inside = [record("1", "2026-10-02T10:00:00Z")]
+    outside = [record("1", "2026-09-30T21:59:59Z", event="early"),
+               record("1", "2026-10-31T23:00:00Z", event="late")]
+    stored = store_records(tmp_path, inside + outside)
+    lines, unrated = rate_period(ruleset, parse_period("2026-10", ruleset.zone), [stored])
+    assert [line.amount for line in lines] == [Decimal("1.00"), Decimal("0.02")]
+    assert [(u.code, u.records) for u in unrated] == [("usage.outside_period", 2)]
+
+
+def test_a_small_memory_limit_spills_and_progress_is_reported(tmp_path: Path) -> None:
+    ruleset = pricing(EDGES)
+    records = [record(str(i % 7), f"2026-10-{i % 28 + 1:02d}T10:00:00Z", event=f"e{i}",
+                      customer=f"C-{i % 5}") for i in range(60)]
+    files = [store_records(tmp_path, records[:30], run="a"),
+             store_records(tmp_path, records[30:], run="b")]
+    seen: list[tuple[str, int, int]] = []
+    rating = Rating(ruleset, parse_period("2026-10", ruleset.zone), files,
+                    lambda stage, done, total: seen.append((stage, done, total)),
+                    threads=1, memory_limit="32MB", spill=tmp_path / "spill")
+    try:
+        assert {line.customer_id for line in rating.lines()} == {f"C-{i}" for i in range(5)}
+        count, customers, _net = rating.totals()
+    finally:
+        rating.close()
+    assert (count, customers) == (sum(map(len, engine_rows(ruleset, records).values())), 5)
+    assert [s for s in seen if s[0] == "scan"] == [("scan", 0, 2), ("scan", 1, 2),
+                                                   ("scan", 2, 2)]
+    assert ("price", 1, 1) in seen
+
+
+def test_quantities_beyond_a_billion_are_summed_exactly(tmp_path: Path) -> None:
+    ruleset = pricing(EDGES)
+    small = store_records(tmp_path, [record("0.000000001", "2026-10-02T10:00:00Z")], run="a")
+    large = store_records(tmp_path, [record("999999999999.999999999", "2026-10-03T10:00:00Z"),
+                                     record("1", "2026-10-16T10:00:00Z")], run="b")
+    records = [record("0.000000001", "2026-10-02T10:00:00Z"),
+               record("999999999999.999999999", "2026-10-03T10:00:00Z"),
+               record("1", "2026-10-16T10:00:00Z")]
+    assert batch_rows(ruleset, [small, large]) == engine_rows(ruleset, records)
+
+
+@pytest.mark.parametrize("size", ["100", "2.5"])
+def test_packages_of_large_quantities(tmp_path: Path, size: str) -> None:
+    ruleset = pricing(f"""\
+        rules:
+          - id: p
+            metric: m
+            label: "Paquets"
+            versions:
+              - effective_from: 2026-01-01
+                model: package
+                size: "{size}"
+                package_price: "0.01"
+              - effective_from: 2026-10-15
+                model: package
+                size: "{size}"
+                package_price: "0.02"
+    """)
+    records = [record("1500000000.5", "2026-10-02T10:00:00Z"),
+               record("150.5", "2026-10-03T10:00:00Z"), record("1", "2026-10-16T10:00:00Z"),
+               record("150.5", "2026-10-03T10:00:00Z", customer="C-2"),
+               record("1", "2026-10-16T10:00:00Z", customer="C-2")]
+    assert batch_rows(ruleset, [store_records(tmp_path, records)]) == engine_rows(ruleset, records)
