@@ -8,7 +8,7 @@ record (:mod:`engine.rating`), so the lines are the engine's lines.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -130,7 +130,7 @@ class Finisher:
         refs = sorted({r for v in rule.versions if isinstance(v, Percentage) for r in v.of})
         sums: dict[tuple[str, int], tuple[Decimal, bool]] = {}
         for ref in refs:
-            for _key, bucket, _quantity, amount, nonzero in parts.get(ref, ()):
+            for bucket, amount, nonzero in _taken(parts.get(ref, ())):
                 total, any_nonzero = sums.get((ref, bucket), (ZERO, False))
                 sums[(ref, bucket)] = (total + amount, any_nonzero or nonzero)
         buckets = sorted({b for (_, b), (_, nonzero) in sums.items() if nonzero})
@@ -250,6 +250,28 @@ def _minimum(timeline: RuleTimeline, parts: Sequence[Part], last_key: tuple[int,
         return []
     top_up = minimum - billed
     return [((base_index, oi, "minimum", None, top_up), bucket, Decimal(1), top_up, True)]
+
+
+def _taken(parts: Sequence[Part]) -> Iterator[tuple[int, Decimal, bool]]:
+    """(bucket, amount, nonzero) of each part, as a percentage of the rule takes them.
+
+    A minimum's top-up is the minimum less the rounded lines; a percentage takes the
+    minimum less the exact amounts (``engine.rating.Charge.base``).
+    """
+    topped = [part for part in parts if part[0][2] == "minimum"]
+    if topped:
+        rest = [part for part in parts if part[0][2] != "minimum"]
+        sums: dict[Key, tuple[Decimal, Decimal]] = {}
+        for key, _bucket, quantity, amount, _nonzero in rest:
+            q, a = sums.get(key, (ZERO, ZERO))
+            sums[key] = (q + quantity, a + amount)
+        billed = sum((_amount(key, q, a) for key, (q, a) in sums.items()), ZERO)
+        exact = sum((a for _, a in sums.values()), ZERO)
+        parts = rest
+        for _key, bucket, _quantity, top_up, nonzero in topped:
+            yield bucket, top_up + billed - exact, nonzero
+    for _key, bucket, _quantity, amount, nonzero in parts:
+        yield bucket, amount, nonzero
 
 
 def _amount(key: Key, quantity: Decimal, amount: Decimal) -> Decimal:

@@ -159,3 +159,31 @@ def test_packages_of_large_quantities(tmp_path: Path, size: str) -> None:
                record("150.5", "2026-10-03T10:00:00Z", customer="C-2"),
                record("1", "2026-10-16T10:00:00Z", customer="C-2")]
     assert batch_rows(ruleset, [store_records(tmp_path, records)]) == engine_rows(ruleset, records)
+
+
+def test_a_percentage_takes_exactly_the_minimum_of_a_rule_held_at_it(tmp_path: Path) -> None:
+    ruleset = pricing("""
+rules:
+  - id: unit
+    metric: unit
+    label: Unit
+    versions:
+      - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.0457", minimum: "3.00"}
+  - id: tiny
+    metric: tiny
+    label: Tiny
+    versions:
+      - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.003"}
+  - id: share
+    label: Share
+    versions:
+      - {effective_from: 2026-01-01, model: percentage, rate: "0.5", of: [unit, tiny]}
+""")
+    for number, quantity in enumerate(("2.285", "2.343")):
+        records = [record(quantity, "2026-10-05T10:00:00Z", metric="unit"),
+                   record("1", "2026-10-06T10:00:00Z", metric="tiny")]
+        expected = engine_rows(ruleset, records)
+        rows = batch_rows(ruleset, [store_records(tmp_path / str(number), records)])
+        assert rows == expected
+        assert amounts(rows)[-1] == ("2026-01-01", "percentage", None, Decimal("3.00"),
+                                     Decimal("1.50"))
