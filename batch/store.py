@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
@@ -67,6 +68,37 @@ class UsageStore:
         pq.write_table(table, temporary, compression="zstd")
         os.replace(temporary, target)
         return target
+
+    def staging(self, run: str) -> Path:
+        """A working folder of one run, inside the data directory (same file system)."""
+        folder = self.root / f".ingest-{run}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def clear_staging(self) -> None:
+        """Remove the working folders a crashed run left; call it holding the lock."""
+        for folder in self.root.glob(".ingest-*"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def publish(self, written: Path, run: str) -> dict[tuple[str, str], int]:
+        """Move the files under ``written/kind=K/period=P/`` into the partitions.
+
+        Each file moves by one atomic rename; returns the rows moved per (kind, period).
+        """
+        counts: dict[tuple[str, str], int] = {}
+        for path in sorted(written.glob("kind=*/period=*/*.parquet")):
+            kind = path.parent.parent.name.removeprefix("kind=")
+            period = path.parent.name.removeprefix("period=")
+            rows = pq.ParquetFile(path).metadata.num_rows
+            if not rows:
+                continue
+            folder = self.folder(kind, period)
+            folder.mkdir(parents=True, exist_ok=True)
+            index = len(list(folder.glob(f"part-{run}*.parquet")))
+            name = f"part-{run}-{index}.parquet" if index else f"part-{run}.parquet"
+            os.replace(path, folder / name)
+            counts[(kind, period)] = counts.get((kind, period), 0) + rows
+        return counts
 
     def write_rejects(self, run: str, rejects: Iterable[Reject]) -> Path:
         """The run's rejects as JSON Lines, one per refused row and reason."""
