@@ -2,8 +2,8 @@
 
 Files are read in bounded chunks (:mod:`batch.chunks`) and mediated in SQL, with
 :func:`batch.normalise.normalise` for every row SQL does not surely accept
-(:mod:`batch.mediate`), into a staging DuckDB database in the data directory that spills
-to disk past :data:`MEMORY_LIMIT`. Duplicates and conflicts are set operations
+(:mod:`batch.mediate`), into a staging DuckDB database that spills to the data directory past
+:data:`MEMORY_LIMIT`. Duplicates and conflicts are set operations
 (:mod:`batch.dedupe`). Idempotent: an ``event_id`` already stored (in this run, in the
 usage or among late events) with the same content is skipped; with other content it is
 a conflict, rejected and reported, and the stored event stays. Events of a (customer,
@@ -17,6 +17,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -27,7 +28,7 @@ from msgspec.structs import replace
 from batch.chunks import chunks
 from batch.closed import ClosedPeriods
 from batch.dedupe import FRESH, conflicts, match
-from batch.mediate import insert_rejects, mediate, prepare
+from batch.mediate import insert_rejects, mediate, prepare, settle
 from batch.normalise import Mediation, Reject, utc_now
 from batch.store import UsageStore
 
@@ -36,9 +37,9 @@ __all__ = ["MEMORY_LIMIT", "IngestReport", "ingest"]
 MEMORY_LIMIT = "1GB"
 """DuckDB's memory for a run; staged rows beyond it spill to the data directory."""
 _COPY = """
-    COPY (SELECT event_id, customer_id, metric, quantity, timestamp, attributes, source, row,
-                 kind, period FROM fresh)
-    TO 'TARGET' (FORMAT parquet, COMPRESSION zstd, PARTITION_BY (kind, period))
+    COPY (SELECT event_id, customer_id, metric, quantity, timestamp, attributes, source, row
+          FROM fresh WHERE kind = ? AND period = ?)
+    TO 'TARGET' (FORMAT parquet, COMPRESSION zstd)
 """
 Progress = Callable[[str, int, int], None]
 """``(what, done, total)``: bytes of the input read, then the stages of storing."""
@@ -80,7 +81,7 @@ def ingest(paths: Iterable[Path], store: UsageStore, mediation: Mediation,
     with store.locked():
         store.clear_staging()
         work = store.staging(run)
-        connection = duckdb.connect(str(work / "staging.duckdb"), config={
+        connection = duckdb.connect(config={
             "memory_limit": MEMORY_LIMIT, "temp_directory": str(work / "spill"),
             "preserve_insertion_order": False})
         try:
@@ -94,9 +95,10 @@ def ingest(paths: Iterable[Path], store: UsageStore, mediation: Mediation,
 def _run(connection: duckdb.DuckDBPyConnection, run: str, paths: list[Path],
          store: UsageStore, mediation: Mediation, closed: ClosedPeriods,
          max_error_rate: Decimal, progress: Progress) -> IngestReport:
-    connection.execute("SET TimeZone = 'UTC'")
+    connection.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
     prepare(connection, mediation)
     read = _stage(connection, paths, mediation, progress)
+    settle(connection)
     duplicates, conflicted = match(connection, store.files("usage") + store.files("late"))
     batch: list[tuple[int, Reject]] = []
     for item in conflicts(connection):
@@ -119,12 +121,14 @@ def _run(connection: duckdb.DuckDBPyConnection, run: str, paths: list[Path],
         "period": pa.array([p for _, p in closed_pairs], pa.string())}))
     connection.execute("CREATE TABLE closed AS SELECT * FROM closed_pairs")
     connection.execute(FRESH)
-    progress("store", 0, 1)
-    out = store.staging(run) / "out"
-    target = str(out).replace("'", "''")  # a folder of the data directory, quoted
-    connection.execute(_COPY.replace("TARGET", target))
-    counts = store.publish(out, run)
-    progress("store", 1, 1)
+    parts = connection.execute("SELECT kind, period, count(*) FROM fresh GROUP BY ALL "
+                               "ORDER BY ALL").fetchall()
+    counts: dict[tuple[str, str], int] = {}
+    for number, (kind, period, rows) in enumerate(parts):
+        progress("store", number, len(parts))
+        store.publish(kind, period, run, partial(_copy, connection, kind, period))
+        counts[(kind, period)] = int(rows)
+    progress("store", len(parts), len(parts))
     late = sum(n for (kind, _), n in counts.items() if kind == "late")
     return replace(report, stored=sum(counts.values()) - late, late=late, refused=False,
                    periods=tuple(sorted({p for _, p in counts})))
@@ -140,6 +144,12 @@ def _stage(connection: duckdb.DuckDBPyConnection, paths: list[Path], mediation: 
             progress("read", offset + chunk.done, total)
         offset += path.stat().st_size
     return read
+
+
+def _copy(connection: duckdb.DuckDBPyConnection, kind: str, period: str, target: Path) -> None:
+    """Write the fresh rows of one partition to ``target``."""
+    quoted = str(target).replace("'", "''")  # a file of the data directory
+    connection.execute(_COPY.replace("TARGET", quoted), [kind, period])
 
 
 def _rejects(connection: duckdb.DuckDBPyConnection) -> Iterable[Reject]:

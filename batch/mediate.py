@@ -1,10 +1,11 @@
 """Mediation of a chunk of rows in SQL, with :func:`batch.normalise.normalise` for the rest.
 
 SQL accepts a row only when every check of ``normalise`` surely passes and gives the same
-record: required fields with a letter or digit, a rated metric, a known customer, a plain
-non-negative decimal quantity (at most 18 integer digits and 9 decimals), an RFC 3339
-timestamp with offset in years 1900–2999, a declared unit whose conversion is small
-enough for exact 128-bit integer arithmetic, attribute values with nothing to escape.
+record: required fields starting with a visible ASCII character, a rated metric, a known
+customer, a plain non-negative decimal quantity (at most 18 integer digits and 9
+decimals), an RFC 3339 timestamp with offset in years 1900–2999, a declared unit whose
+conversion is small enough for exact 128-bit integer arithmetic, attribute values with
+nothing to escape (JSON: strings without escapes, an integer quantity, no repeated key).
 Every other row — every reject in particular — goes through ``normalise``, so that
 messages are the ones it gives. Quantities are computed in nano-units (10⁻⁹): an exact
 factor must divide evenly, a divisor rounds half-up, as :mod:`batch.normalise` does.
@@ -17,23 +18,30 @@ from collections.abc import Iterable
 import duckdb
 import msgspec
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from batch.chunks import ATTRIBUTES, ROW, Chunk, raw_rows
+from batch.chunks import LINE, ROW, Chunk, raw_rows
 from batch.normalise import Mediation, Normalised, Reject, normalise
 from batch.readers import Numbered
 from batch.store import to_table
 from engine.diagnostics import Diagnostic
 
-__all__ = ["STAGING", "check_sql", "conversions", "mediate", "prepare"]
+__all__ = ["STAGING", "check_sql", "conversions", "insert_rejects", "mediate", "prepare",
+           "settle"]
 
 STAGING = """
     CREATE TABLE staging (fi INTEGER, row BIGINT, event_id VARCHAR, customer_id VARCHAR,
         metric VARCHAR, quantity DECIMAL(38, 9), timestamp TIMESTAMPTZ, attributes VARCHAR,
-        source VARCHAR, period VARCHAR);
+        source VARCHAR, period VARCHAR, ok BOOLEAN);
     CREATE TABLE rejects (fi INTEGER, row BIGINT, n INTEGER, source VARCHAR, field VARCHAR,
         value VARCHAR, code VARCHAR, reason VARCHAR, event_id VARCHAR);
 """
-"""Accepted rows of the run (``fi``: the file's position) and refused rows."""
+"""Rows of the run (``fi``: the file's position; ``ok``: accepted, as opposed to rows
+left to ``normalise``, removed by :func:`settle`) and refused rows."""
+_INSERT = """
+    INSERT INTO staging SELECT ?, row, event_id, customer_id, metric, quantity, timestamp,
+                               attributes, ?, period, ok FROM (QUERY)
+"""
 _LIMIT = 10**10
 _TEXT = ("event_id", "customer_id", "metric")
 _TIMESTAMP = (r"(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
@@ -87,23 +95,27 @@ def prepare(connection: duckdb.DuckDBPyConnection, mediation: Mediation) -> None
 def mediate(connection: duckdb.DuckDBPyConnection, chunk: Chunk, source: str, fi: int,
             mediation: Mediation) -> int:
     """Stage the accepted rows of ``chunk`` and record its rejects; return rows read."""
-    pending = list(chunk.rows)
+    pending: list[Numbered] = []
     sql = check_sql(chunk.table.schema, mediation) if chunk.plain else None
     if sql is None:
         numbers = chunk.table.column(ROW).to_pylist()
-        pending.extend(raw_rows(chunk, numbers))
-    else:
+        pending.extend(raw_rows(chunk, source, numbers))
+    elif chunk.table.num_rows:
         connection.register("chunk", chunk.table)
-        connection.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {sql}")
+        connection.execute(_INSERT.replace("QUERY", sql), [fi, source])
         connection.unregister("chunk")
-        connection.execute(
-            "INSERT INTO staging SELECT ?, row, event_id, customer_id, metric, quantity, "
-            "timestamp, attributes, ?, period FROM checked WHERE ok", [fi, source])
         numbers = [int(n) for (n,) in connection.execute(
-            "SELECT row FROM checked WHERE NOT ok ORDER BY row").fetchall()]
-        pending.extend(raw_rows(chunk, numbers))
-    _by_python(connection, sorted(pending, key=lambda r: r[0]), source, fi, mediation)
-    return int(chunk.table.num_rows) + len(chunk.rows)
+            "SELECT row FROM staging WHERE fi = ? AND row BETWEEN ? AND ? AND NOT ok "
+            "ORDER BY row", [fi, pc.min(chunk.table.column(ROW)).as_py(),
+                             pc.max(chunk.table.column(ROW)).as_py()]).fetchall()]
+        pending.extend(raw_rows(chunk, source, numbers))
+    _by_python(connection, pending, source, fi, mediation)
+    return int(chunk.table.num_rows)
+
+
+def settle(connection: duckdb.DuckDBPyConnection) -> None:
+    """Remove the rows SQL left to ``normalise``: staging then holds accepted rows only."""
+    connection.execute("DELETE FROM staging WHERE NOT ok")
 
 
 def _by_python(connection: duckdb.DuckDBPyConnection, rows: Iterable[Numbered], source: str,
@@ -124,7 +136,7 @@ def _by_python(connection: duckdb.DuckDBPyConnection, rows: Iterable[Numbered], 
         table = to_table(records).append_column("period", pa.array([r.period for r in records]))
         connection.register("python_rows", table)
         connection.execute("INSERT INTO staging SELECT ?, row, event_id, customer_id, metric, "
-                           "quantity, timestamp, attributes, source, period FROM python_rows",
+                           "quantity, timestamp, attributes, source, period, TRUE FROM python_rows",
                            [fi])
         connection.unregister("python_rows")
     insert_rejects(connection, [(fi, r) for r in rejects])
@@ -148,63 +160,115 @@ def check_sql(schema: pa.Schema, mediation: Mediation) -> str | None:
 
     ``None`` when a column's type leaves every row to ``normalise``.
     """
-    names = set(schema.names)
-    fields = {name: _text(schema, name) for name in (*_TEXT, "unit")}
-    quantity = _quantity(schema)
-    timestamp = _timestamp(schema)
-    extras = sorted(n for n in names if n not in (ROW, *_TEXT, "quantity", "timestamp", "unit"))
-    attributes: str | None
-    if ATTRIBUTES in names:
-        attributes, clean = _quote(ATTRIBUTES), "TRUE"
+    base: str | None
+    if LINE in schema.names:
+        base = _json_base()
     else:
-        attributes, clean = _attributes(schema, extras)
-    parts = (*fields.values(), quantity, timestamp, attributes)
-    if any(p is None for p in parts):
-        return None
+        base = _columns_base(schema)
+        if base is None:
+            return None
     customers = ("LEFT JOIN customers k ON k.id = b.customer_id"
                  if mediation.customers is not None else "")
     known = "AND k.id IS NOT NULL" if customers else ""
     zone = getattr(mediation.zone, "key", "UTC").replace("'", "''")
     # Column names are quoted identifiers; the zone is a ruleset's IANA name, quoted.
     return f"""
-    WITH base AS (
+    WITH {base}, parsed AS (
+        SELECT b.*, r.metric IS NOT NULL {known} AS known,
+               regexp_full_match(q, '[0-9]{{1,18}}(\\.[0-9]{{1,9}})?') AS plain,
+               coalesce(b.unit, '') = '' AS as_is, v.mul, v.div, v.rounds
+        FROM base b
+        LEFT JOIN rated r ON r.metric = b.metric
+        LEFT JOIN conversions v ON v.metric = b.metric AND v.unit = b.unit
+        {customers}
+    ), nano AS (
+        SELECT *, CASE WHEN plain AND NOT as_is
+                       THEN (CAST(split_part(q, '.', 1) AS HUGEINT) * 1000000000
+                             + CAST(rpad(split_part(q, '.', 2), 9, '0') AS HUGEINT)) * mul
+                       END AS n
+        FROM parsed
+    ), converted AS (
+        SELECT *, CASE WHEN NOT plain THEN NULL
+                       WHEN as_is THEN CAST(q AS DECIMAL(38, 9))
+                       WHEN rounds OR n % div = 0
+                       THEN CAST(CAST(CASE WHEN rounds THEN (2 * n + div) // (2 * div)
+                                           ELSE n // div END AS DECIMAL(38, 0))
+                                 * CAST(0.000000001 AS DECIMAL(18, 9)) AS DECIMAL(38, 9))
+                       END AS quantity
+        FROM nano
+    )
+    SELECT row, coalesce(known AND clean AND ts IS NOT NULL
+                         AND quantity < CAST(1000000000000000 AS DECIMAL(38, 9))
+                         AND ascii(event_id) BETWEEN 33 AND 126
+                         AND ascii(customer_id) BETWEEN 33 AND 126
+                         AND ascii(metric) BETWEEN 33 AND 126, FALSE) AS ok,
+           event_id, customer_id, metric, quantity, ts AS timestamp, attributes,
+           strftime(timezone('{zone}', ts), '%Y-%m') AS period
+    FROM converted
+    """  # noqa: S608
+
+
+def _columns_base(schema: pa.Schema) -> str | None:
+    """``base``: the fields of each row of a chunk of CSV or Parquet columns."""
+    names = set(schema.names)
+    fields = {name: _text(schema, name) for name in (*_TEXT, "unit")}
+    quantity = _quantity(schema)
+    timestamp = _timestamp(schema)
+    extras = sorted(n for n in names if n not in (ROW, *_TEXT, "quantity", "timestamp", "unit"))
+    attributes, clean = _attributes(schema, extras)
+    if any(p is None for p in (*fields.values(), quantity, timestamp, attributes)):
+        return None
+    return f"""base AS (
         SELECT {_quote(ROW)} AS row, {fields['event_id']} AS event_id,
                {fields['customer_id']} AS customer_id, {fields['metric']} AS metric,
                {quantity} AS q, {timestamp} AS ts, {fields['unit']} AS unit,
                {attributes} AS attributes, {clean} AS clean
         FROM chunk
-    ), parsed AS (
-        SELECT b.*, r.metric IS NOT NULL {known} AS known,
-               CASE WHEN regexp_full_match(q, '[0-9]{{1,18}}(\\.[0-9]{{1,9}})?')
-                    THEN CAST(split_part(q, '.', 1) AS HUGEINT) * 1000000000
-                         + CAST(rpad(split_part(q, '.', 2), 9, '0') AS HUGEINT) END AS nano,
-               CASE WHEN coalesce(b.unit, '') = '' THEN 1 ELSE v.mul END AS mul,
-               CASE WHEN coalesce(b.unit, '') = '' THEN 1 ELSE v.div END AS div,
-               coalesce(b.unit, '') <> '' AND coalesce(v.rounds, FALSE) AS rounds
-        FROM base b
-        LEFT JOIN rated r ON r.metric = b.metric
-        LEFT JOIN conversions v ON v.metric = b.metric AND v.unit = b.unit
-        {customers}
-    ), converted AS (
-        SELECT *, CASE WHEN rounds THEN (2 * nano * mul + div) // (2 * div)
-                       WHEN (nano * mul) % div = 0 THEN nano * mul // div END AS value
-        FROM parsed
-    ), checked AS (
-        SELECT *, coalesce(known AND clean AND ts IS NOT NULL
-                           AND value < CAST(1000000000000000000000000 AS HUGEINT)
-                           AND regexp_matches(event_id, '[0-9A-Za-z]')
-                           AND regexp_matches(customer_id, '[0-9A-Za-z]')
-                           AND regexp_matches(metric, '[0-9A-Za-z]'), FALSE) AS ok
-        FROM converted
-    )
-    SELECT row, ok, event_id, customer_id, metric,
-           CASE WHEN ok THEN CAST(CAST(value AS DECIMAL(38, 0))
-                                  * CAST(0.000000001 AS DECIMAL(18, 9)) AS DECIMAL(38, 9))
-                END AS quantity,
-           ts AS timestamp, attributes,
-           strftime(timezone('{zone}', ts), '%Y-%m') AS period
-    FROM checked
-    """  # noqa: S608
+    )"""  # noqa: S608
+
+
+def _json_base() -> str:
+    """``base``: the fields of each JSON line, when they are strings with no escape.
+
+    An object with a repeated key, a field of another JSON type (but an integer quantity)
+    or an escaped string leaves the row to ``normalise``.
+    """
+    reserved = ", ".join(f"'{n}'" for n in (*_TEXT, "quantity", "timestamp", "unit"))
+
+    def text(name: str) -> str:
+        value = f"CAST(m['{name}'] AS VARCHAR)"
+        return (f"CASE WHEN starts_with({value}, '\"') AND NOT contains({value}, '\\') "
+                f"THEN {value}[2:-2] END")
+
+    timestamp = text("timestamp")
+    return f"""objects AS (
+        SELECT {_quote(ROW)} AS row,
+               CASE WHEN json_valid({_quote(LINE)})
+                    THEN TRY_CAST(CAST({_quote(LINE)} AS JSON) AS MAP(VARCHAR, JSON)) END AS m
+        FROM chunk
+    ), fields AS (
+        SELECT row, m, list_sort(list_filter(map_entries(m), lambda e: e.key NOT IN ({reserved})
+                                             AND e.value IS NOT NULL AND e.value <> '""'))
+                       AS extras
+        FROM objects
+    ), base AS (
+        SELECT row, {text('event_id')} AS event_id, {text('customer_id')} AS customer_id,
+               {text('metric')} AS metric,
+               CASE WHEN regexp_full_match(CAST(m['quantity'] AS VARCHAR), '[0-9]+')
+                    THEN CAST(m['quantity'] AS VARCHAR) ELSE {text('quantity')} END AS q,
+               CASE WHEN regexp_full_match({timestamp}, '{_TIMESTAMP}')
+                    THEN TRY_CAST({timestamp} AS TIMESTAMPTZ) END AS ts,
+               {text('unit')} AS unit,
+               '{{' || array_to_string(list_transform(
+                   extras, lambda e: '"' || e.key || '":' || CAST(e.value AS VARCHAR)), ',')
+                   || '}}' AS attributes,
+               m IS NOT NULL AND (m['unit'] IS NULL OR {text('unit')} IS NOT NULL)
+               AND coalesce(list_bool_and(list_transform(extras, lambda e:
+                   starts_with(CAST(e.value AS VARCHAR), '"')
+                   AND NOT contains(CAST(e.value AS VARCHAR), '\\')
+                   AND NOT regexp_matches(e.key, '[\\x00-\\x1f"\\\\]'))), TRUE) AS clean
+        FROM fields
+    )"""  # noqa: S608
 
 
 def _quote(name: str) -> str:

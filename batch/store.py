@@ -11,7 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -61,13 +61,8 @@ class UsageStore:
     def write(self, kind: str, period: str, run: str, records: Iterable[Normalised]) -> Path:
         """Store ``records`` as one new file of the partition, atomically."""
         table = to_table(records)
-        folder = self.folder(kind, period)
-        folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"part-{run}.parquet"
-        temporary = folder / f".part-{run}.parquet.tmp"
-        pq.write_table(table, temporary, compression="zstd")
-        os.replace(temporary, target)
-        return target
+        return self.publish(kind, period, run,
+                            lambda path: pq.write_table(table, path, compression="zstd"))
 
     def staging(self, run: str) -> Path:
         """A working folder of one run, inside the data directory (same file system)."""
@@ -80,25 +75,18 @@ class UsageStore:
         for folder in self.root.glob(".ingest-*"):
             shutil.rmtree(folder, ignore_errors=True)
 
-    def publish(self, written: Path, run: str) -> dict[tuple[str, str], int]:
-        """Move the files under ``written/kind=K/period=P/`` into the partitions.
-
-        Each file moves by one atomic rename; returns the rows moved per (kind, period).
-        """
-        counts: dict[tuple[str, str], int] = {}
-        for path in sorted(written.glob("kind=*/period=*/*.parquet")):
-            kind = path.parent.parent.name.removeprefix("kind=")
-            period = path.parent.name.removeprefix("period=")
-            rows = pq.ParquetFile(path).metadata.num_rows
-            if not rows:
-                continue
-            folder = self.folder(kind, period)
-            folder.mkdir(parents=True, exist_ok=True)
-            index = len(list(folder.glob(f"part-{run}*.parquet")))
-            name = f"part-{run}-{index}.parquet" if index else f"part-{run}.parquet"
-            os.replace(path, folder / name)
-            counts[(kind, period)] = counts.get((kind, period), 0) + rows
-        return counts
+    def publish(self, kind: str, period: str, run: str, write: Callable[[Path], None]) -> Path:
+        """Add the file ``write`` writes to a partition: under a temporary name, renamed."""
+        folder = self.folder(kind, period)
+        folder.mkdir(parents=True, exist_ok=True)
+        target = folder / f"part-{run}.parquet"
+        temporary = folder / f".part-{run}.parquet.tmp"
+        try:
+            write(temporary)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
+        return target
 
     def write_rejects(self, run: str, rejects: Iterable[Reject]) -> Path:
         """The run's rejects as JSON Lines, one per refused row and reason."""
