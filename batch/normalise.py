@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Set
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -127,7 +127,7 @@ def _convert(quantity: Decimal, metric_id: str, unit: object, mediation: Mediati
             value = divide_half_up(quantity, conversion.divisor)
         elif conversion.factor is not None:
             value = quantity * conversion.factor
-    if value != value.quantize(_STEP, rounding=ROUND_HALF_UP):
+    if not _fits_scale(value):
         refuse("quantity", "usage.quantity_scale",
                f"quantity {value} has more than {QUANTITY_SCALE} decimals once in the "
                "canonical unit; it cannot be stored exactly")
@@ -137,6 +137,17 @@ def _convert(quantity: Decimal, metric_id: str, unit: object, mediation: Mediati
                f"quantity {value} is not below {MAX_QUANTITY}")
         return None
     return value.quantize(_STEP)
+
+
+def _fits_scale(value: Decimal) -> bool:
+    """Whether ``value`` has at most :data:`QUANTITY_SCALE` decimals.
+
+    A value too large to tell (beyond 28 digits) passes: it is refused as too large.
+    """
+    try:
+        return value == value.quantize(_STEP, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return True
 
 
 def divide_half_up(value: Decimal, divisor: Decimal) -> Decimal:
