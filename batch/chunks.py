@@ -94,7 +94,7 @@ def _csv(path: Path, size: int) -> Iterator[Chunk]:
     if names is None:
         return
     plain = len(set(names)) == len(names) and all(names) and not {ROW, LINE} & set(names)
-    source = pa.memory_map(str(path))
+    source = pa.OSFile(str(path))
     reader = pacsv.open_csv(
         source, read_options=pacsv.ReadOptions(block_size=8 << 20),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),

@@ -19,22 +19,23 @@ from batch.normalise import Reject
 __all__ = ["FRESH", "conflicts", "match"]
 
 _MATCHES = """
-    CREATE TABLE matches (fi INTEGER, row BIGINT, event_id VARCHAR, source VARCHAR,
-                          same BOOLEAN, first_source VARCHAR, first_row BIGINT);
+    CREATE TABLE matches (fi INTEGER, row BIGINT, event_id VARCHAR, same BOOLEAN,
+                          first_source VARCHAR, first_row BIGINT);
     CREATE TABLE repeated AS
         SELECT event_id FROM staging GROUP BY event_id HAVING count(*) > 1;
     INSERT INTO matches
         WITH r AS (SELECT s.*, row_number() OVER (PARTITION BY event_id ORDER BY fi, row) AS k
                    FROM staging s SEMI JOIN repeated USING (event_id))
-        SELECT n.fi, n.row, n.event_id, n.source,
+        SELECT n.fi, n.row, n.event_id,
                n.customer_id = o.customer_id AND n.metric = o.metric
                AND n.quantity = o.quantity AND n.timestamp = o.timestamp
-               AND n.attributes = o.attributes, o.source, o.row
-        FROM r n JOIN r o ON n.event_id = o.event_id AND o.k = 1 AND n.k > 1;
+               AND n.attributes = o.attributes, f.source, o.row
+        FROM r n JOIN r o ON n.event_id = o.event_id AND o.k = 1 AND n.k > 1
+        JOIN files f ON f.fi = o.fi;
 """
 _STORED = """
     INSERT INTO matches
-        SELECT n.fi, n.row, n.event_id, n.source,
+        SELECT n.fi, n.row, n.event_id,
                n.customer_id = o.customer_id AND n.metric = o.metric
                AND n.quantity = o.quantity AND n.timestamp = o.timestamp
                AND n.attributes = o.attributes, o.source, o.row
@@ -43,8 +44,10 @@ _STORED = """
 """
 FRESH = """
     CREATE VIEW fresh AS
-        SELECT s.*, CASE WHEN c.customer_id IS NULL THEN 'usage' ELSE 'late' END AS kind
+        SELECT s.*, f.source,
+               CASE WHEN c.customer_id IS NULL THEN 'usage' ELSE 'late' END AS kind
         FROM staging s ANTI JOIN matches m ON s.fi = m.fi AND s.row = m.row
+        JOIN files f ON f.fi = s.fi
         LEFT JOIN closed c ON c.customer_id = s.customer_id AND c.period = s.period
 """
 """The rows to store: first occurrences not stored yet, each with its kind."""
@@ -65,7 +68,7 @@ def conflicts(connection: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, Reje
     """``(file position, reject)`` of every conflict, in file and row order."""
     result = connection.cursor().execute(
         "SELECT fi, row, event_id, source, first_source, first_row FROM matches "
-        "WHERE NOT same ORDER BY fi, row")
+        "JOIN files USING (fi) WHERE NOT same ORDER BY fi, row")
     while batch := result.fetchmany(10_000):
         for fi, row, event_id, source, first_source, first_row in batch:
             yield fi, Reject(

@@ -28,7 +28,7 @@ from msgspec.structs import replace
 from batch.chunks import chunks
 from batch.closed import ClosedPeriods
 from batch.dedupe import FRESH, conflicts, match
-from batch.mediate import insert_rejects, mediate, prepare, settle
+from batch.mediate import insert_rejects, mediate, prepare, recheck, settle
 from batch.normalise import Mediation, Reject, utc_now
 from batch.store import UsageStore
 
@@ -100,13 +100,7 @@ def _run(connection: duckdb.DuckDBPyConnection, run: str, paths: list[Path],
     read = _stage(connection, paths, mediation, progress)
     settle(connection)
     duplicates, conflicted = match(connection, store.files("usage") + store.files("late"))
-    batch: list[tuple[int, Reject]] = []
-    for item in conflicts(connection):
-        batch.append(item)
-        if len(batch) == 10_000:
-            insert_rejects(connection, batch)
-            batch = []
-    insert_rejects(connection, batch)
+    _reject_conflicts(connection)
     rejected = _count(connection, "SELECT count(*) FROM (SELECT DISTINCT fi, row FROM rejects)")
     report = IngestReport(run=run, read=read, stored=0, late=0, duplicates=duplicates,
                           rejected=rejected, conflicts=conflicted, rejects_file=None,
@@ -115,10 +109,29 @@ def _run(connection: duckdb.DuckDBPyConnection, run: str, paths: list[Path],
         report = replace(report, rejects_file=str(store.write_rejects(run, _rejects(connection))))
     if read and Decimal(rejected) / Decimal(read) > max_error_rate:
         return report
-    closed_pairs = sorted(closed.pairs())
+    counts = _store(connection, run, store, closed.pairs(), progress)
+    late = sum(n for (kind, _), n in counts.items() if kind == "late")
+    return replace(report, stored=sum(counts.values()) - late, late=late, refused=False,
+                   periods=tuple(sorted({p for _, p in counts})))
+
+
+def _reject_conflicts(connection: duckdb.DuckDBPyConnection) -> None:
+    batch: list[tuple[int, Reject]] = []
+    for item in conflicts(connection):
+        batch.append(item)
+        if len(batch) == 10_000:
+            insert_rejects(connection, batch)
+            batch = []
+    insert_rejects(connection, batch)
+
+
+def _store(connection: duckdb.DuckDBPyConnection, run: str, store: UsageStore,
+           closed: Iterable[tuple[str, str]], progress: Progress) -> dict[tuple[str, str], int]:
+    """Write the fresh rows, one file per (kind, period); return the rows of each."""
+    pairs = sorted(closed)
     connection.register("closed_pairs", pa.table({
-        "customer_id": pa.array([c for c, _ in closed_pairs], pa.string()),
-        "period": pa.array([p for _, p in closed_pairs], pa.string())}))
+        "customer_id": pa.array([c for c, _ in pairs], pa.string()),
+        "period": pa.array([p for _, p in pairs], pa.string())}))
     connection.execute("CREATE TABLE closed AS SELECT * FROM closed_pairs")
     connection.execute(FRESH)
     parts = connection.execute("SELECT kind, period, count(*) FROM fresh GROUP BY ALL "
@@ -129,9 +142,7 @@ def _run(connection: duckdb.DuckDBPyConnection, run: str, paths: list[Path],
         store.publish(kind, period, run, partial(_copy, connection, kind, period))
         counts[(kind, period)] = int(rows)
     progress("store", len(parts), len(parts))
-    late = sum(n for (kind, _), n in counts.items() if kind == "late")
-    return replace(report, stored=sum(counts.values()) - late, late=late, refused=False,
-                   periods=tuple(sorted({p for _, p in counts})))
+    return counts
 
 
 def _stage(connection: duckdb.DuckDBPyConnection, paths: list[Path], mediation: Mediation,
@@ -142,6 +153,7 @@ def _stage(connection: duckdb.DuckDBPyConnection, paths: list[Path], mediation: 
         for chunk in chunks(path):
             read += mediate(connection, chunk, str(path), fi, mediation)
             progress("read", offset + chunk.done, total)
+        recheck(connection, path, fi, mediation)
         offset += path.stat().st_size
     return read
 

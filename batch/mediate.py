@@ -14,33 +14,35 @@ factor must divide evenly, a divisor rounds half-up, as :mod:`batch.normalise` d
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 
 import duckdb
 import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from batch.chunks import LINE, ROW, Chunk, raw_rows
+from batch.chunks import LINE, ROW, Chunk, chunks, raw_rows
 from batch.normalise import Mediation, Normalised, Reject, normalise
 from batch.readers import Numbered
 from batch.store import to_table
 from engine.diagnostics import Diagnostic
 
 __all__ = ["STAGING", "check_sql", "conversions", "insert_rejects", "mediate", "prepare",
-           "settle"]
+           "recheck", "settle"]
 
 STAGING = """
     CREATE TABLE staging (fi INTEGER, row BIGINT, event_id VARCHAR, customer_id VARCHAR,
         metric VARCHAR, quantity DECIMAL(38, 9), timestamp TIMESTAMPTZ, attributes VARCHAR,
-        source VARCHAR, period VARCHAR, ok BOOLEAN);
+        period VARCHAR, ok BOOLEAN);
+    CREATE TABLE files (fi INTEGER PRIMARY KEY, source VARCHAR);
     CREATE TABLE rejects (fi INTEGER, row BIGINT, n INTEGER, source VARCHAR, field VARCHAR,
         value VARCHAR, code VARCHAR, reason VARCHAR, event_id VARCHAR);
 """
-"""Rows of the run (``fi``: the file's position; ``ok``: accepted, as opposed to rows
-left to ``normalise``, removed by :func:`settle`) and refused rows."""
+"""Rows of the run (``fi``: the position of the file in ``files``; ``ok``: accepted, as
+opposed to rows left to ``normalise``, removed by :func:`settle`) and refused rows."""
 _INSERT = """
     INSERT INTO staging SELECT ?, row, event_id, customer_id, metric, quantity, timestamp,
-                               attributes, ?, period, ok FROM (QUERY)
+                               attributes, period, ok FROM (QUERY)
 """
 _LIMIT = 10**10
 _TEXT = ("event_id", "customer_id", "metric")
@@ -95,6 +97,8 @@ def prepare(connection: duckdb.DuckDBPyConnection, mediation: Mediation) -> None
 def mediate(connection: duckdb.DuckDBPyConnection, chunk: Chunk, source: str, fi: int,
             mediation: Mediation) -> int:
     """Stage the accepted rows of ``chunk`` and record its rejects; return rows read."""
+    if not connection.execute("SELECT 1 FROM files WHERE fi = ?", [fi]).fetchall():
+        connection.execute("INSERT INTO files VALUES (?, ?)", [fi, source])
     pending: list[Numbered] = []
     sql = check_sql(chunk.table.schema, mediation) if chunk.plain else None
     if sql is None:
@@ -102,16 +106,36 @@ def mediate(connection: duckdb.DuckDBPyConnection, chunk: Chunk, source: str, fi
         pending.extend(raw_rows(chunk, source, numbers))
     elif chunk.table.num_rows:
         connection.register("chunk", chunk.table)
-        connection.execute(_INSERT.replace("QUERY", sql), [fi, source])
+        connection.execute(_INSERT.replace("QUERY", sql), [fi])
         connection.unregister("chunk")
-        numbers = [int(n) for (n,) in connection.execute(
-            "SELECT row FROM staging WHERE fi = ? AND row BETWEEN ? AND ? AND NOT ok "
-            "ORDER BY row", [fi, pc.min(chunk.table.column(ROW)).as_py(),
-                             pc.max(chunk.table.column(ROW)).as_py()]).fetchall()]
-        pending.extend(raw_rows(chunk, source, numbers))
     _by_python(connection, pending, source, fi, mediation)
     return int(chunk.table.num_rows)
 
+
+def recheck(connection: duckdb.DuckDBPyConnection, path: Path, fi: int,
+            mediation: Mediation) -> None:
+    """Give ``normalise`` the rows of file ``fi`` that SQL left to it.
+
+    A second pass over the file, made only when there are such rows; their numbers are
+    streamed in order, so that memory stays bounded however many there are.
+    """
+    connection.execute("CREATE OR REPLACE TABLE pending AS SELECT row FROM staging "
+                       "WHERE fi = ? AND NOT ok", [fi])
+    result = connection.cursor().execute("SELECT row FROM pending ORDER BY row")
+    numbers = (int(n) for batch in iter(lambda: result.fetchmany(65_536), [])
+               for (n,) in batch)
+    following = next(numbers, None)
+    if following is None:
+        return
+    for chunk in chunks(path):
+        last = pc.max(chunk.table.column(ROW)).as_py()
+        picked: list[int] = []
+        while following is not None and following <= last:
+            picked.append(following)
+            following = next(numbers, None)
+        _by_python(connection, raw_rows(chunk, str(path), picked), str(path), fi, mediation)
+        if following is None:
+            break
 
 def settle(connection: duckdb.DuckDBPyConnection) -> None:
     """Remove the rows SQL left to ``normalise``: staging then holds accepted rows only."""
@@ -136,7 +160,7 @@ def _by_python(connection: duckdb.DuckDBPyConnection, rows: Iterable[Numbered], 
         table = to_table(records).append_column("period", pa.array([r.period for r in records]))
         connection.register("python_rows", table)
         connection.execute("INSERT INTO staging SELECT ?, row, event_id, customer_id, metric, "
-                           "quantity, timestamp, attributes, source, period, TRUE FROM python_rows",
+                           "quantity, timestamp, attributes, period, TRUE FROM python_rows",
                            [fi])
         connection.unregister("python_rows")
     insert_rejects(connection, [(fi, r) for r in rejects])

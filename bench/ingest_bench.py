@@ -57,14 +57,12 @@ def generate(rows: int, formats: tuple[str, ...]) -> dict[str, Path]:
     return files
 
 
-def measure(path: Path) -> None:
+def measure(path: Path, rows: int) -> None:
     """Ingest ``path`` into an empty data directory; print rows/s and peak memory."""
     from bareme.cli import cli
 
     data = OUT / f"data-{path.suffix[1:]}"
     shutil.rmtree(data, ignore_errors=True)
-    rows = duckdb.connect().execute(
-        f"SELECT count(*) FROM '{path}'").fetchone()[0]  # type: ignore[index]
     start = time.perf_counter()
     code = cli.main(["--repo", str(ROOT), "--data-dir", str(data), "usage", "ingest",
                      str(path)], standalone_mode=False)
@@ -82,11 +80,12 @@ def main() -> None:
     parser.add_argument("--one", help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.one:
-        measure(Path(arguments.one))
+        measure(Path(arguments.one), arguments.rows)
         return
     formats = tuple(f for f in arguments.formats.split(",") if f)
     for path in generate(arguments.rows, formats).values():
-        subprocess.run([sys.executable, __file__, "--one", str(path)], check=True)
+        subprocess.run([sys.executable, __file__, "--one", str(path), "--rows",
+                        str(arguments.rows)], check=True)
 
 
 if __name__ == "__main__":

@@ -11,12 +11,11 @@ import duckdb
 from rich.console import Console
 from rich.progress import (
     BarColumn,
-    DownloadColumn,
     Progress,
     TaskID,
+    TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
-    TransferSpeedColumn,
 )
 
 from bareme.errors import UserError
@@ -58,9 +57,8 @@ def ingest_command(settings: Settings, files: tuple[str, ...], customers: Path |
                           metrics={m.id: m for m in ruleset.extensions.get("metrics", ())},
                           customers=known)
     console = Console(stderr=True, soft_wrap=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), TimeElapsedColumn(), console=console,
-                  transient=True) as bar:
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
         tasks: dict[str, TaskID] = {}
 
         def progress(stage: str, done: int, total: int) -> None:
