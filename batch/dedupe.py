@@ -16,13 +16,16 @@ import duckdb
 
 from batch.normalise import Reject
 
-__all__ = ["FRESH", "conflicts", "match"]
+__all__ = ["conflicts", "fresh", "match"]
 
 _MATCHES = """
     CREATE TABLE matches (fi INTEGER, row BIGINT, event_id VARCHAR, same BOOLEAN,
                           first_source VARCHAR, first_row BIGINT);
     CREATE TABLE repeated AS
-        SELECT event_id FROM staging GROUP BY event_id HAVING count(*) > 1;
+        SELECT event_id FROM staging
+        WHERE hash(event_id) IN (SELECT hash(event_id) FROM staging
+                                 GROUP BY hash(event_id) HAVING count(*) > 1)
+        GROUP BY event_id HAVING count(*) > 1;
     INSERT INTO matches
         WITH r AS (SELECT s.*, row_number() OVER (PARTITION BY event_id ORDER BY fi, row) AS k
                    FROM staging s SEMI JOIN repeated USING (event_id))
@@ -42,15 +45,30 @@ _STORED = """
         FROM (SELECT * FROM staging s ANTI JOIN matches m ON s.fi = m.fi AND s.row = m.row) n
         JOIN read_parquet(?) o ON n.event_id = o.event_id
 """
-FRESH = """
+_FRESH = """
     CREATE VIEW fresh AS
-        SELECT s.*, f.source,
+        SELECT s.*, SOURCES[s.fi + 1] AS source,
                CASE WHEN c.customer_id IS NULL THEN 'usage' ELSE 'late' END AS kind
         FROM staging s ANTI JOIN matches m ON s.fi = m.fi AND s.row = m.row
-        JOIN files f ON f.fi = s.fi
         LEFT JOIN closed c ON c.customer_id = s.customer_id AND c.period = s.period
 """
-"""The rows to store: first occurrences not stored yet, each with its kind."""
+_ALL_FRESH = """
+    CREATE VIEW fresh AS SELECT s.*, SOURCES[s.fi + 1] AS source, 'usage' AS kind FROM staging s
+"""
+
+
+def fresh(connection: duckdb.DuckDBPyConnection) -> None:
+    """Create the view ``fresh``: the rows to store, each with its kind.
+
+    First occurrences not stored yet; without repeats or closed periods, every staged row.
+    """
+    ((matches, closed),) = connection.execute(
+        "SELECT (SELECT count(*) FROM matches), (SELECT count(*) FROM closed)").fetchall()
+    sources = [s for (s,) in connection.execute("SELECT source FROM files ORDER BY fi")
+               .fetchall()]
+    # The file names of the run, as a list literal: cheaper than a join for every row.
+    literal = "[" + ", ".join("'" + s.replace("'", "''") + "'" for s in sources) + "]"
+    connection.execute((_FRESH if matches or closed else _ALL_FRESH).replace("SOURCES", literal))
 
 
 def match(connection: duckdb.DuckDBPyConnection, stored: list[Path]) -> tuple[int, int]:

@@ -27,7 +27,7 @@ from msgspec.structs import replace
 
 from batch.chunks import chunks
 from batch.closed import ClosedPeriods
-from batch.dedupe import FRESH, conflicts, match
+from batch.dedupe import conflicts, fresh, match
 from batch.mediate import insert_rejects, mediate, prepare, recheck, settle
 from batch.normalise import Mediation, Reject, utc_now
 from batch.store import UsageStore
@@ -133,14 +133,14 @@ def _store(connection: duckdb.DuckDBPyConnection, run: str, store: UsageStore,
         "customer_id": pa.array([c for c, _ in pairs], pa.string()),
         "period": pa.array([p for _, p in pairs], pa.string())}))
     connection.execute("CREATE TABLE closed AS SELECT * FROM closed_pairs")
-    connection.execute(FRESH)
-    parts = connection.execute("SELECT kind, period, count(*) FROM fresh GROUP BY ALL "
-                               "ORDER BY ALL").fetchall()
+    fresh(connection)
+    parts = connection.execute("SELECT DISTINCT kind, period FROM fresh ORDER BY ALL").fetchall()
     counts: dict[tuple[str, str], int] = {}
-    for number, (kind, period, rows) in enumerate(parts):
+    for number, (kind, period) in enumerate(parts):
         progress("store", number, len(parts))
-        store.publish(kind, period, run, partial(_copy, connection, kind, period))
-        counts[(kind, period)] = int(rows)
+        rows: list[int] = []
+        store.publish(kind, period, run, partial(_copy, connection, kind, period, rows))
+        counts[(kind, period)] = rows[0]
     progress("store", len(parts), len(parts))
     return counts
 
@@ -158,10 +158,12 @@ def _stage(connection: duckdb.DuckDBPyConnection, paths: list[Path], mediation: 
     return read
 
 
-def _copy(connection: duckdb.DuckDBPyConnection, kind: str, period: str, target: Path) -> None:
-    """Write the fresh rows of one partition to ``target``."""
+def _copy(connection: duckdb.DuckDBPyConnection, kind: str, period: str, rows: list[int],
+          target: Path) -> None:
+    """Write the fresh rows of one partition to ``target``; append their count to ``rows``."""
     quoted = str(target).replace("'", "''")  # a file of the data directory
-    connection.execute(_COPY.replace("TARGET", quoted), [kind, period])
+    ((count,),) = connection.execute(_COPY.replace("TARGET", quoted), [kind, period]).fetchall()
+    rows.append(int(count))
 
 
 def _rejects(connection: duckdb.DuckDBPyConnection) -> Iterable[Reject]:
