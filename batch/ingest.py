@@ -28,9 +28,17 @@ from msgspec.structs import replace
 from batch.chunks import chunks
 from batch.closed import ClosedPeriods
 from batch.dedupe import conflicts, fresh, match
-from batch.mediate import insert_rejects, mediate, prepare, recheck, settle
+from batch.mediate import (
+    insert_rejects,
+    mediate,
+    mediate_parquet,
+    prepare,
+    recheck,
+    settle,
+)
 from batch.normalise import Mediation, Reject, utc_now
 from batch.store import UsageStore
+from engine.diagnostics import Diagnostic, DiagnosticsError
 
 __all__ = ["MEMORY_LIMIT", "IngestReport", "ingest"]
 
@@ -150,12 +158,28 @@ def _stage(connection: duckdb.DuckDBPyConnection, paths: list[Path], mediation: 
     total = sum(p.stat().st_size for p in paths)
     read = offset = 0
     for fi, path in enumerate(paths):
-        for chunk in chunks(path):
-            read += mediate(connection, chunk, str(path), fi, mediation)
-            progress("read", offset + chunk.done, total)
+        whole = _whole_parquet(connection, path, fi, mediation)
+        if whole is not None:
+            read += whole
+        else:
+            for chunk in chunks(path):
+                read += mediate(connection, chunk, str(path), fi, mediation)
+                progress("read", offset + chunk.done, total)
         recheck(connection, path, fi, mediation)
         offset += path.stat().st_size
     return read
+
+
+def _whole_parquet(connection: duckdb.DuckDBPyConnection, path: Path, fi: int,
+                   mediation: Mediation) -> int | None:
+    if path.suffix.lower() != ".parquet":
+        return None
+    try:
+        return mediate_parquet(connection, path, fi, mediation)
+    except (pa.ArrowException, duckdb.Error) as exc:
+        raise DiagnosticsError([Diagnostic(
+            path=str(path), line=0, column=0, code="usage.unreadable_file",
+            message=f"cannot read this parquet file, nothing was stored: {exc}")]) from None
 
 
 def _copy(connection: duckdb.DuckDBPyConnection, kind: str, period: str, rows: list[int],

@@ -20,6 +20,7 @@ import duckdb
 import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from batch.chunks import LINE, ROW, Chunk, chunks, raw_rows
 from batch.normalise import Mediation, Normalised, Reject, normalise
@@ -27,8 +28,8 @@ from batch.readers import Numbered
 from batch.store import to_table
 from engine.diagnostics import Diagnostic
 
-__all__ = ["STAGING", "check_sql", "conversions", "insert_rejects", "mediate", "prepare",
-           "recheck", "settle"]
+__all__ = ["STAGING", "check_sql", "conversions", "insert_rejects", "mediate",
+           "mediate_parquet", "prepare", "recheck", "settle"]
 
 STAGING = """
     CREATE TABLE staging (fi INTEGER, row BIGINT, event_id VARCHAR, customer_id VARCHAR,
@@ -43,6 +44,11 @@ opposed to rows left to ``normalise``, removed by :func:`settle`) and refused ro
 _INSERT = """
     INSERT INTO staging SELECT ?, row, event_id, customer_id, metric, quantity, timestamp,
                                attributes, period, ok FROM (QUERY)
+"""
+_PARQUET = """
+    CREATE OR REPLACE VIEW chunk AS
+        SELECT file_row_number + 1 AS "__row__", * EXCLUDE (file_row_number)
+        FROM read_parquet('PATH', file_row_number = true)
 """
 _LIMIT = 10**10
 _TEXT = ("event_id", "customer_id", "metric")
@@ -110,6 +116,27 @@ def mediate(connection: duckdb.DuckDBPyConnection, chunk: Chunk, source: str, fi
         connection.unregister("chunk")
     _by_python(connection, pending, source, fi, mediation)
     return int(chunk.table.num_rows)
+
+
+def mediate_parquet(connection: duckdb.DuckDBPyConnection, path: Path, fi: int,
+                    mediation: Mediation) -> int | None:
+    """Stage a whole Parquet file in one statement, DuckDB reading it in parallel.
+
+    ``None`` (nothing done) when a column's type leaves its rows to ``normalise``: the
+    caller reads it in chunks instead. Returns the rows read.
+    """
+    schema = pq.read_schema(path)
+    if ROW in schema.names or len(set(schema.names)) != len(schema.names):
+        return None
+    sql = check_sql(schema, mediation)
+    if sql is None:
+        return None
+    connection.execute("INSERT INTO files VALUES (?, ?)", [fi, str(path)])
+    quoted = str(path).replace("'", "''")  # a usage file's name, quoted
+    connection.execute(_PARQUET.replace("PATH", quoted))
+    ((rows,),) = connection.execute(_INSERT.replace("QUERY", sql), [fi]).fetchall()
+    connection.execute("DROP VIEW chunk")
+    return int(rows)
 
 
 def recheck(connection: duckdb.DuckDBPyConnection, path: Path, fi: int,
