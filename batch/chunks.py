@@ -96,7 +96,7 @@ def _csv(path: Path, size: int) -> Iterator[Chunk]:
     plain = len(set(names)) == len(names) and all(names) and not {ROW, LINE} & set(names)
     source = pa.OSFile(str(path))
     reader = pacsv.open_csv(
-        source, read_options=pacsv.ReadOptions(block_size=8 << 20),
+        source, read_options=pacsv.ReadOptions(block_size=32 << 20),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={name: pa.string() for name in names}, strings_can_be_null=False))

@@ -2,9 +2,9 @@
 
 Files are read in bounded chunks (:mod:`batch.chunks`) and mediated in SQL, with
 :func:`batch.normalise.normalise` for every row SQL does not surely accept
-(:mod:`batch.mediate`), into a staging DuckDB database that spills to the data directory past
-:data:`MEMORY_LIMIT`. Duplicates and conflicts are set operations
-(:mod:`batch.dedupe`). Idempotent: an ``event_id`` already stored (in this run, in the
+(:mod:`batch.mediate`), into a staging DuckDB database in the run's working folder of
+the data directory, which holds at most :data:`MEMORY_LIMIT` in memory. Duplicates and
+conflicts are set operations (:mod:`batch.dedupe`). Idempotent: an ``event_id`` already stored (in this run, in the
 usage or among late events) with the same content is skipped; with other content it is
 a conflict, rejected and reported, and the stored event stays. Events of a (customer,
 period) already invoiced go to the late partitions, never into the issued period. A run
@@ -43,7 +43,7 @@ from engine.diagnostics import Diagnostic, DiagnosticsError
 __all__ = ["MEMORY_LIMIT", "IngestReport", "ingest"]
 
 MEMORY_LIMIT = "1GB"
-"""DuckDB's memory for a run; staged rows beyond it spill to the data directory."""
+"""DuckDB's memory for a run; beyond it, staged rows and operators work on disk."""
 _COPY = """
     COPY (SELECT event_id, customer_id, metric, quantity, timestamp, attributes, source, row
           FROM fresh WHERE kind = ? AND period = ?)
@@ -89,7 +89,7 @@ def ingest(paths: Iterable[Path], store: UsageStore, mediation: Mediation,
     with store.locked():
         store.clear_staging()
         work = store.staging(run)
-        connection = duckdb.connect(config={
+        connection = duckdb.connect(str(work / "staging.duckdb"), config={
             "memory_limit": MEMORY_LIMIT, "temp_directory": str(work / "spill"),
             "preserve_insertion_order": False})
         try:
@@ -161,6 +161,7 @@ def _stage(connection: duckdb.DuckDBPyConnection, paths: list[Path], mediation: 
         whole = _whole_parquet(connection, path, fi, mediation)
         if whole is not None:
             read += whole
+            progress("read", offset + path.stat().st_size, total)
         else:
             for chunk in chunks(path):
                 read += mediate(connection, chunk, str(path), fi, mediation)
