@@ -4,9 +4,10 @@ Files are read in bounded chunks (:mod:`batch.chunks`) and mediated in SQL, with
 :func:`batch.normalise.normalise` for every row SQL does not surely accept
 (:mod:`batch.mediate`), into a staging DuckDB database in the run's working folder of
 the data directory, which holds at most :data:`MEMORY_LIMIT` in memory. Duplicates and
-conflicts are set operations (:mod:`batch.dedupe`). Idempotent: an ``event_id`` already stored (in this run, in the
-usage or among late events) with the same content is skipped; with other content it is
-a conflict, rejected and reported, and the stored event stays. Events of a (customer,
+conflicts are set operations (:mod:`batch.dedupe`). Idempotent: an ``event_id`` already
+stored (in this run, in the usage or among late events) with the same content is
+skipped; with other content it is a conflict, rejected and reported, and the stored
+event stays. Events of a (customer,
 period) already invoiced go to the late partitions, never into the issued period. A run
 whose error rate is above the threshold, or that meets an unreadable file, stores
 nothing; otherwise each partition file is written under a temporary name and renamed.
