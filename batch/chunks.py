@@ -1,8 +1,8 @@
 """Usage files read as bounded Arrow chunks, each row numbered in its file.
 
 CSV (every column as text, through pyarrow's streaming reader), JSON Lines (the text of
-each non-blank line, parsed in SQL) and Parquet (row groups through pyarrow): a file is never held
-whole in memory. A row's number is its record number in its file, the line number for
+each non-blank line, parsed in SQL) and Parquet (row groups through pyarrow): a file is
+never held whole in memory. A row's number is its record number in its file, the line number for
 JSON Lines, as :func:`batch.readers.numbered_rows` gives it. A file that cannot be read
 as its format (bad CSV quoting, a ragged row, an unreadable Parquet file) raises
 :class:`~engine.diagnostics.DiagnosticsError` naming it.
@@ -96,7 +96,7 @@ def _csv(path: Path, size: int) -> Iterator[Chunk]:
     plain = len(set(names)) == len(names) and all(names) and not {ROW, LINE} & set(names)
     source = pa.OSFile(str(path))
     reader = pacsv.open_csv(
-        source, read_options=pacsv.ReadOptions(block_size=32 << 20),
+        source, read_options=pacsv.ReadOptions(block_size=max(size * 128, 1 << 20)),
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types={name: pa.string() for name in names}, strings_can_be_null=False))
