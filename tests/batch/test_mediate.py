@@ -21,6 +21,8 @@ import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from batch.chunks import chunks
 from batch.mediate import mediate, mediate_parquet, prepare, recheck, settle
@@ -238,3 +240,24 @@ def test_an_unreadable_file_is_named(tmp_path: Path, name: str, text: str, words
     (problem,) = caught.value.diagnostics
     assert problem.path == str(path) and problem.code == "usage.unreadable_file"
     assert words in problem.message
+
+
+quantities = st.builds(
+    lambda whole, fraction: whole + ("." + fraction if fraction else ""),
+    st.text("0123456789", min_size=1, max_size=19),
+    st.text("0123456789", max_size=12))
+units = st.sampled_from(["", "B", "MB", "TB", "GB", "s", "min", "half", "h"])
+
+
+@settings(max_examples=25)
+@given(st.lists(st.tuples(quantities, units, st.booleans()), min_size=1, max_size=60))
+def test_conversions_agree_on_any_quantity(tmp_path_factory: pytest.TempPathFactory,
+                                           rows: list[tuple[str, str, bool]]) -> None:
+    corpus = [{**GOOD, "event_id": f"q{n}", "quantity": quantity, "unit": unit,
+               "metric": "compute.vcpu_hours" if hours else "network.egress_gb"}
+              for n, (quantity, unit, hours) in enumerate(rows)]
+    path = write(tmp_path_factory.mktemp("q"), "csv", corpus)
+    records, rejects = by_python(path, MEDIATION)
+    staged, refused, _ = by_sql(path, MEDIATION)
+    assert staged == records
+    assert refused == rejects
