@@ -18,8 +18,14 @@ import pyarrow as pa
 from batch.chunks import LINE, ROW
 from batch.normalise import Mediation
 
-__all__ = ["check_sql", "conversions"]
+__all__ = ["JSON_KEYS", "check_sql", "conversions"]
 
+JSON_KEYS = """
+    SELECT DISTINCT unnest(CASE WHEN json_valid("__line__") THEN json_keys("__line__") END)
+    FROM chunk
+"""
+"""The keys of the objects of a JSON Lines chunk."""
+_ESCAPED = frozenset('"\\') | frozenset(chr(c) for c in range(32))
 _LIMIT = 10**10
 _TEXT = ("event_id", "customer_id", "metric")
 _TIMESTAMP = (r"(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
@@ -52,14 +58,17 @@ def conversions(mediation: Mediation) -> list[tuple[str, str, int, int, bool]]:
     return found
 
 
-def check_sql(schema: pa.Schema, mediation: Mediation) -> str | None:
+def check_sql(schema: pa.Schema, mediation: Mediation, keys: list[str] | None = None
+              ) -> str | None:
     """The query over ``chunk`` giving each row, whether SQL accepts it, and its record.
 
-    ``None`` when a column's type leaves every row to ``normalise``.
+    ``None`` when a column's type leaves every row to ``normalise``. For JSON Lines,
+    ``keys`` are the keys found in the chunk's objects (see :data:`JSON_KEYS`).
     """
     base: str | None
     if LINE in schema.names:
-        base = _json_base()
+        base = _json_struct_base(keys) if keys is not None and _plain_keys(keys) else (
+            _json_base())
     else:
         base = _columns_base(schema)
         if base is None:
@@ -166,6 +175,57 @@ def _json_base() -> str:
                    AND NOT regexp_matches(e.key, '[\\x00-\\x1f"\\\\]'))), TRUE) AS clean
         FROM fields
     )"""  # noqa: S608
+
+
+def _plain_keys(keys: list[str]) -> bool:
+    """Whether JSON keys are few and need no escaping, so that a struct can hold them."""
+    return 0 < len(keys) <= 64 and not any(set(k) & _ESCAPED for k in keys)
+
+
+def _json_struct_base(keys: list[str]) -> str:
+    """``base`` like :func:`_json_base`, through a struct of the chunk's keys: cheaper."""
+    structure = msgspec.json.encode(dict.fromkeys(keys, "JSON")).decode().replace("'", "''")
+    line = _quote(LINE)
+
+    def value(name: str) -> str:
+        return f"CAST(s.{_quote(name)} AS VARCHAR)" if name in keys else "CAST(NULL AS VARCHAR)"
+
+    def text(name: str) -> str:
+        return (f"CASE WHEN starts_with({value(name)}, '\"') AND NOT contains({value(name)}, "
+                f"'\\') THEN {value(name)}[2:-2] END")
+
+    extras = sorted(k for k in keys if k not in (*_TEXT, "quantity", "timestamp", "unit"))
+    pairs = [f"CASE WHEN {value(k)} <> '\"\"' THEN '{_key(k)}:' || {value(k)} END"
+             for k in extras]
+    clean = [f"coalesce({value(k)} = '\"\"' OR (starts_with({value(k)}, '\"') "
+             f"AND NOT contains({value(k)}, '\\')), TRUE)" for k in extras]
+    return f"""lines AS (
+        SELECT {_quote(ROW)} AS row, {line} AS line, json_valid({line}) AS valid FROM chunk
+    ), objects AS (
+        SELECT row, CASE WHEN valid THEN json_transform(line, '{structure}') END AS s,
+               CASE WHEN valid THEN json_keys(line) END AS names
+        FROM lines
+    ), checked_keys AS (
+        SELECT *, len(names) = len(list_distinct(names)) AS unique_keys FROM objects
+    ), base AS (
+        SELECT row, {text('event_id')} AS event_id, {text('customer_id')} AS customer_id,
+               {text('metric')} AS metric,
+               CASE WHEN regexp_full_match({value('quantity')}, '[0-9]+')
+                    THEN {value('quantity')} ELSE {text('quantity')} END AS q,
+               CASE WHEN regexp_full_match({text('timestamp')}, '{_TIMESTAMP}')
+                    THEN TRY_CAST({text('timestamp')} AS TIMESTAMPTZ) END AS ts,
+               {text('unit')} AS unit,
+               '{{' || concat_ws(',', {', '.join(pairs) or "NULL"}) || '}}' AS attributes,
+               coalesce(s IS NOT NULL AND unique_keys
+                        AND ({value('unit')} IS NULL OR {text('unit')} IS NOT NULL)
+                        AND {' AND '.join(clean) or "TRUE"}, FALSE) AS clean
+        FROM checked_keys
+    )"""  # noqa: S608
+
+
+def _key(name: str) -> str:
+    """``name`` as msgspec writes a JSON key, quoted for SQL."""
+    return msgspec.json.encode(name).decode().replace("'", "''")
 
 
 def _quote(name: str) -> str:

@@ -16,8 +16,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from batch.checks import check_sql, conversions
-from batch.chunks import ROW, Chunk, chunks, raw_rows
+from batch.checks import JSON_KEYS, check_sql, conversions
+from batch.chunks import LINE, ROW, Chunk, chunks, raw_rows
 from batch.normalise import Mediation, Normalised, Reject, normalise
 from batch.readers import Numbered
 from batch.store import to_table
@@ -69,14 +69,16 @@ def mediate(connection: duckdb.DuckDBPyConnection, chunk: Chunk, source: str, fi
     if not connection.execute("SELECT 1 FROM files WHERE fi = ?", [fi]).fetchall():
         connection.execute("INSERT INTO files VALUES (?, ?)", [fi, source])
     pending: list[Numbered] = []
-    sql = check_sql(chunk.table.schema, mediation) if chunk.plain else None
+    connection.register("chunk", chunk.table)
+    keys = ([str(k) for (k,) in connection.execute(JSON_KEYS).fetchall() if k is not None]
+            if LINE in chunk.table.column_names and chunk.plain else None)
+    sql = check_sql(chunk.table.schema, mediation, keys) if chunk.plain else None
     if sql is None:
         numbers = chunk.table.column(ROW).to_pylist()
         pending.extend(raw_rows(chunk, source, numbers))
     elif chunk.table.num_rows:
-        connection.register("chunk", chunk.table)
         connection.execute(_INSERT.replace("QUERY", sql), [fi])
-        connection.unregister("chunk")
+    connection.unregister("chunk")
     _by_python(connection, pending, source, fi, mediation)
     return int(chunk.table.num_rows)
 
