@@ -1,29 +1,57 @@
-"""``usage ingest``: read files, normalise, deduplicate, and store by period.
+"""``usage ingest``: read files, normalise, deduplicate, and store by period, streaming.
 
-Idempotent: an ``event_id`` already stored (in this run, in the usage or among late
-events) with the same content is skipped; with other content it is a conflict, rejected
-and reported, and the stored event stays. Events of a (customer, period) already
-invoiced go to the late partitions, to be corrected, never into the issued period.
-A run whose error rate is above the threshold stores nothing.
+Files are read in bounded chunks (:mod:`batch.chunks`) and mediated in SQL, with
+:func:`batch.normalise.normalise` for every row SQL does not surely accept
+(:mod:`batch.mediate`), into a staging DuckDB database in the run's working folder of
+the data directory, which holds at most :data:`MEMORY_LIMIT` in memory. Duplicates and
+conflicts are set operations (:mod:`batch.dedupe`). Idempotent: an ``event_id`` already
+stored (in this run, in the usage or among late events) with the same content is
+skipped; with other content it is a conflict, rejected and reported, and the stored
+event stays. Events of a (customer,
+period) already invoiced go to the late partitions, never into the issued period. A run
+whose error rate is above the threshold, or that meets an unreadable file, stores
+nothing; otherwise each partition file is written under a temporary name and renamed.
 """
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterable
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import duckdb
 import msgspec
+import pyarrow as pa
 from msgspec.structs import replace
 
+from batch.chunks import chunks
 from batch.closed import ClosedPeriods
-from batch.normalise import Mediation, Normalised, Reject, normalise, utc_now
-from batch.readers import numbered_rows
-from batch.store import UsageStore, to_table
-from engine.diagnostics import Diagnostic
+from batch.dedupe import conflicts, fresh, match
+from batch.mediate import (
+    insert_rejects,
+    mediate,
+    mediate_parquet,
+    prepare,
+    recheck,
+    settle,
+)
+from batch.normalise import Mediation, Reject, utc_now
+from batch.store import UsageStore
+from engine.diagnostics import Diagnostic, DiagnosticsError
 
-__all__ = ["IngestReport", "ingest"]
+__all__ = ["MEMORY_LIMIT", "IngestReport", "ingest"]
+
+MEMORY_LIMIT = "1GB"
+"""DuckDB's memory for a run; beyond it, staged rows and operators work on disk."""
+_COPY = """
+    COPY (SELECT event_id, customer_id, metric, quantity, timestamp, attributes, source, row
+          FROM fresh WHERE kind = ? AND period = ?)
+    TO 'TARGET' (FORMAT parquet, COMPRESSION zstd)
+"""
+Progress = Callable[[str, int, int], None]
+"""``(what, done, total)``: bytes of the input read, then the stages of storing."""
 
 
 class IngestReport(msgspec.Struct, frozen=True, kw_only=True):
@@ -55,91 +83,128 @@ class IngestReport(msgspec.Struct, frozen=True, kw_only=True):
 
 def ingest(paths: Iterable[Path], store: UsageStore, mediation: Mediation,
            closed: ClosedPeriods, max_error_rate: Decimal,
-           progress: Callable[[Path], None] | None = None) -> IngestReport:
+           progress: Progress | None = None) -> IngestReport:
     """Mediate every row of ``paths`` into ``store``; see the module docstring."""
     run = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
-    read, accepted, rejects, duplicates = _read(paths, mediation, progress)
+    paths = list(paths)
     with store.locked():
-        fresh, conflicts, seen = _against_store(store, accepted)
-        rejects += conflicts
-        duplicates += seen
-        report = IngestReport(run=run, read=read, stored=0, late=0, duplicates=duplicates,
-                              rejected=len(rejects), conflicts=sum(
-                                  r.code == "usage.duplicate_conflict" for r in rejects),
-                              rejects_file=None, refused=True)
-        if rejects:
-            report = replace(report, rejects_file=str(store.write_rejects(run, rejects)))
-        if read and Decimal(len(rejects)) / Decimal(read) > max_error_rate:
-            return report
-        pairs = closed.pairs()
-        groups: dict[tuple[str, str], list[Normalised]] = {}
-        for record in fresh:
-            kind = "late" if (record.customer_id, record.period) in pairs else "usage"
-            groups.setdefault((kind, record.period), []).append(record)
-        for (kind, period), records in sorted(groups.items()):
-            store.write(kind, period, run, records)
-    late = sum(len(v) for (k, _), v in groups.items() if k == "late")
-    return replace(report, stored=len(fresh) - late, late=late, refused=False,
-                   periods=tuple(sorted({p for _, p in groups})))
+        store.clear_staging()
+        work = store.staging(run)
+        connection = duckdb.connect(str(work / "staging.duckdb"), config={
+            "memory_limit": MEMORY_LIMIT, "temp_directory": str(work / "spill"),
+            "preserve_insertion_order": False})
+        try:
+            return _run(connection, run, paths, store, mediation, closed, max_error_rate,
+                        progress or _quiet)
+        finally:
+            connection.close()
+            shutil.rmtree(work, ignore_errors=True)
 
 
-def _read(paths: Iterable[Path], mediation: Mediation,
-          progress: Callable[[Path], None] | None
-          ) -> tuple[int, list[Normalised], list[Reject], int]:
-    read = duplicates = 0
-    kept: dict[str, Normalised] = {}
-    rejects: list[Reject] = []
-    for path in paths:
-        if progress is not None:
-            progress(path)
-        for number, row in numbered_rows(path):
-            read += 1
-            if isinstance(row, Diagnostic):
-                rejects.append(Reject(source=str(path), row=number, field="", value="",
-                                      code=row.code, reason=row.message))
-                continue
-            result = normalise(row, str(path), number, mediation)
-            if isinstance(result, list):
-                rejects.extend(result)
-                continue
-            first = kept.setdefault(result.event_id, result)
-            if first is result:
-                continue
-            if first.content() == result.content():
-                duplicates += 1
-            else:
-                rejects.append(_conflict(result, first.source, first.row))
-    return read, list(kept.values()), rejects, duplicates
+def _run(connection: duckdb.DuckDBPyConnection, run: str, paths: list[Path],
+         store: UsageStore, mediation: Mediation, closed: ClosedPeriods,
+         max_error_rate: Decimal, progress: Progress) -> IngestReport:
+    connection.execute("SET TimeZone = 'UTC'; SET enable_progress_bar = false")
+    prepare(connection, mediation)
+    read = _stage(connection, paths, mediation, progress)
+    settle(connection)
+    duplicates, conflicted = match(connection, store.files("usage") + store.files("late"))
+    _reject_conflicts(connection)
+    rejected = _count(connection, "SELECT count(*) FROM (SELECT DISTINCT fi, row FROM rejects)")
+    report = IngestReport(run=run, read=read, stored=0, late=0, duplicates=duplicates,
+                          rejected=rejected, conflicts=conflicted, rejects_file=None,
+                          refused=True)
+    if rejected:
+        report = replace(report, rejects_file=str(store.write_rejects(run, _rejects(connection))))
+    if read and Decimal(rejected) / Decimal(read) > max_error_rate:
+        return report
+    counts = _store(connection, run, store, closed.pairs(), progress)
+    late = sum(n for (kind, _), n in counts.items() if kind == "late")
+    return replace(report, stored=sum(counts.values()) - late, late=late, refused=False,
+                   periods=tuple(sorted({p for _, p in counts})))
 
 
-def _against_store(store: UsageStore, records: list[Normalised]
-                   ) -> tuple[list[Normalised], list[Reject], int]:
-    """Records not stored yet, conflicts with stored events, and the count of repeats."""
-    stored = store.files("usage") + store.files("late")
-    if not stored or not records:
-        return records, [], 0
-    connection = duckdb.connect()
-    incoming = to_table(records)
-    connection.register("incoming", incoming)
-    matches = connection.execute("""
-        SELECT n.event_id,
-               n.customer_id = o.customer_id AND n.metric = o.metric
-               AND n.quantity = o.quantity AND n.timestamp = o.timestamp
-               AND n.attributes = o.attributes AS same,
-               o.source, o.row
-        FROM incoming n JOIN read_parquet(?) o ON n.event_id = o.event_id
-    """, [[str(p) for p in stored]]).fetchall()
-    connection.close()
-    known = {event_id: (same, source, row) for event_id, same, source, row in matches}
-    fresh = [r for r in records if r.event_id not in known]
-    conflicts = [_conflict(r, known[r.event_id][1], known[r.event_id][2])
-                 for r in records if r.event_id in known and not known[r.event_id][0]]
-    return fresh, conflicts, sum(1 for same, _, _ in known.values() if same)
+def _reject_conflicts(connection: duckdb.DuckDBPyConnection) -> None:
+    batch: list[tuple[int, Reject]] = []
+    for item in conflicts(connection):
+        batch.append(item)
+        if len(batch) == 10_000:
+            insert_rejects(connection, batch)
+            batch = []
+    insert_rejects(connection, batch)
 
 
-def _conflict(record: Normalised, source: str, row: int) -> Reject:
-    return Reject(source=record.source, row=record.row, field="event_id",
-                  value=record.event_id, code="usage.duplicate_conflict",
-                  reason=f"event id {record.event_id!r} is already stored from record {row} "
-                         f"of {source} with different content; the stored event is kept",
-                  event_id=record.event_id)
+def _store(connection: duckdb.DuckDBPyConnection, run: str, store: UsageStore,
+           closed: Iterable[tuple[str, str]], progress: Progress) -> dict[tuple[str, str], int]:
+    """Write the fresh rows, one file per (kind, period); return the rows of each."""
+    pairs = sorted(closed)
+    connection.register("closed_pairs", pa.table({
+        "customer_id": pa.array([c for c, _ in pairs], pa.string()),
+        "period": pa.array([p for _, p in pairs], pa.string())}))
+    connection.execute("CREATE TABLE closed AS SELECT * FROM closed_pairs")
+    fresh(connection)
+    parts = connection.execute("SELECT DISTINCT kind, period FROM fresh ORDER BY ALL").fetchall()
+    counts: dict[tuple[str, str], int] = {}
+    for number, (kind, period) in enumerate(parts):
+        progress("store", number, len(parts))
+        rows: list[int] = []
+        store.publish(kind, period, run, partial(_copy, connection, kind, period, rows))
+        counts[(kind, period)] = rows[0]
+    progress("store", len(parts), len(parts))
+    return counts
+
+
+def _stage(connection: duckdb.DuckDBPyConnection, paths: list[Path], mediation: Mediation,
+           progress: Progress) -> int:
+    total = sum(p.stat().st_size for p in paths)
+    read = offset = 0
+    for fi, path in enumerate(paths):
+        whole = _whole_parquet(connection, path, fi, mediation)
+        if whole is not None:
+            read += whole
+            progress("read", offset + path.stat().st_size, total)
+        else:
+            for chunk in chunks(path):
+                read += mediate(connection, chunk, str(path), fi, mediation)
+                progress("read", offset + chunk.done, total)
+        recheck(connection, path, fi, mediation)
+        offset += path.stat().st_size
+    return read
+
+
+def _whole_parquet(connection: duckdb.DuckDBPyConnection, path: Path, fi: int,
+                   mediation: Mediation) -> int | None:
+    if path.suffix.lower() != ".parquet":
+        return None
+    try:
+        return mediate_parquet(connection, path, fi, mediation)
+    except (pa.ArrowException, duckdb.Error) as exc:
+        raise DiagnosticsError([Diagnostic(
+            path=str(path), line=0, column=0, code="usage.unreadable_file",
+            message=f"cannot read this parquet file, nothing was stored: {exc}")]) from None
+
+
+def _copy(connection: duckdb.DuckDBPyConnection, kind: str, period: str, rows: list[int],
+          target: Path) -> None:
+    """Write the fresh rows of one partition to ``target``; append their count to ``rows``."""
+    quoted = str(target).replace("'", "''")  # a file of the data directory
+    ((count,),) = connection.execute(_COPY.replace("TARGET", quoted), [kind, period]).fetchall()
+    rows.append(int(count))
+
+
+def _rejects(connection: duckdb.DuckDBPyConnection) -> Iterable[Reject]:
+    result = connection.execute("SELECT source, row, field, value, code, reason, event_id "
+                                "FROM rejects ORDER BY fi, row, n")
+    while rows := result.fetchmany(10_000):
+        for source, row, field, value, code, reason, event_id in rows:
+            yield Reject(source=source, row=row, field=field, value=value, code=code,
+                         reason=reason, event_id=event_id)
+
+
+def _count(connection: duckdb.DuckDBPyConnection, sql: str) -> int:
+    ((found,),) = connection.execute(sql).fetchall()
+    return int(found)
+
+
+def _quiet(what: str, done: int, total: int) -> None:
+    del what, done, total

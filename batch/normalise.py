@@ -8,9 +8,11 @@ divisor (seconds to hours) is the one documented rounding of a quantity, half-up
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Set
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -19,7 +21,8 @@ import msgspec
 from engine.rules.metrics import Metric
 from engine.usage import parse_record
 
-__all__ = ["MAX_QUANTITY", "QUANTITY_SCALE", "Mediation", "Normalised", "Reject", "normalise"]
+__all__ = ["MAX_QUANTITY", "QUANTITY_SCALE", "Mediation", "Normalised", "Reject",
+           "divide_half_up", "normalise"]
 
 QUANTITY_SCALE = 9
 """Decimals of a stored quantity (DuckDB ``DECIMAL(38, 9)``)."""
@@ -121,10 +124,10 @@ def _convert(quantity: Decimal, metric_id: str, unit: object, mediation: Mediati
                    f"{', '.join(known) or 'none declared (omit the unit column)'}")
             return None
         if conversion.divisor is not None:
-            value = (quantity / conversion.divisor).quantize(_STEP, rounding=ROUND_HALF_UP)
+            value = divide_half_up(quantity, conversion.divisor)
         elif conversion.factor is not None:
             value = quantity * conversion.factor
-    if value != value.quantize(_STEP, rounding=ROUND_HALF_UP):
+    if not _fits_scale(value):
         refuse("quantity", "usage.quantity_scale",
                f"quantity {value} has more than {QUANTITY_SCALE} decimals once in the "
                "canonical unit; it cannot be stored exactly")
@@ -134,6 +137,34 @@ def _convert(quantity: Decimal, metric_id: str, unit: object, mediation: Mediati
                f"quantity {value} is not below {MAX_QUANTITY}")
         return None
     return value.quantize(_STEP)
+
+
+def _fits_scale(value: Decimal) -> bool:
+    """Whether ``value`` has at most :data:`QUANTITY_SCALE` decimals.
+
+    A value too large to tell (beyond 28 digits) passes: it is refused as too large.
+    """
+    try:
+        return value == value.quantize(_STEP, rounding=ROUND_HALF_UP)
+    except InvalidOperation:
+        return True
+
+
+def divide_half_up(value: Decimal, divisor: Decimal) -> Decimal:
+    """``value / divisor`` rounded half-up to :data:`QUANTITY_SCALE` decimals, exactly.
+
+    Exact rational arithmetic: no intermediate rounding to the context's 28 digits.
+
+    >>> divide_half_up(Decimal("7200"), Decimal("3600"))
+    Decimal('2.000000000')
+    >>> print(divide_half_up(Decimal("1"), Decimal("3600")))
+    0.000277778
+    >>> print(divide_half_up(Decimal("0.0000018"), Decimal("3600")))  # 5·10⁻¹⁰, half: up
+    1E-9
+    """
+    exact = Fraction(value) / Fraction(divisor)
+    nano = math.floor(exact * 10**QUANTITY_SCALE + Fraction(1, 2))
+    return Decimal(nano).scaleb(-QUANTITY_SCALE)
 
 
 def _reject(source: str, number: int, message: str, code: str, row: Mapping[str, Any],

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import fcntl
 import os
-from collections.abc import Iterable, Iterator
+import shutil
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -60,12 +61,31 @@ class UsageStore:
     def write(self, kind: str, period: str, run: str, records: Iterable[Normalised]) -> Path:
         """Store ``records`` as one new file of the partition, atomically."""
         table = to_table(records)
+        return self.publish(kind, period, run,
+                            lambda path: pq.write_table(table, path, compression="zstd"))
+
+    def staging(self, run: str) -> Path:
+        """A working folder of one run, inside the data directory (same file system)."""
+        folder = self.root / f".ingest-{run}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+
+    def clear_staging(self) -> None:
+        """Remove the working folders a crashed run left; call it holding the lock."""
+        for folder in self.root.glob(".ingest-*"):
+            shutil.rmtree(folder, ignore_errors=True)
+
+    def publish(self, kind: str, period: str, run: str, write: Callable[[Path], None]) -> Path:
+        """Add the file ``write`` writes to a partition: under a temporary name, renamed."""
         folder = self.folder(kind, period)
         folder.mkdir(parents=True, exist_ok=True)
         target = folder / f"part-{run}.parquet"
         temporary = folder / f".part-{run}.parquet.tmp"
-        pq.write_table(table, temporary, compression="zstd")
-        os.replace(temporary, target)
+        try:
+            write(temporary)
+            os.replace(temporary, target)
+        finally:
+            temporary.unlink(missing_ok=True)
         return target
 
     def write_rejects(self, run: str, rejects: Iterable[Reject]) -> Path:

@@ -8,7 +8,15 @@ from pathlib import Path
 
 import click
 import duckdb
-from rich.progress import Progress
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    Progress,
+    TaskID,
+    TaskProgressColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from bareme.errors import UserError
 from bareme.inputs import read_customers
@@ -48,14 +56,18 @@ def ingest_command(settings: Settings, files: tuple[str, ...], customers: Path |
                           rated=frozenset(r.metric for r in ruleset.rules if r.metric),
                           metrics={m.id: m for m in ruleset.extensions.get("metrics", ())},
                           customers=known)
-    with Progress(transient=True) as bar:
-        task = bar.add_task("ingest", total=len(paths))
+    console = Console(stderr=True, soft_wrap=True)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
+                  TimeElapsedColumn(), console=console, transient=True) as bar:
+        tasks: dict[str, TaskID] = {}
 
-        def advance(path: Path) -> None:
-            bar.update(task, advance=1, description=path.name)
+        def progress(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
 
         report = ingest(paths, UsageStore(settings.data_dir), mediation,
-                        ClosedPeriods(settings.data_dir), threshold, advance)
+                        ClosedPeriods(settings.data_dir), threshold, progress)
     _print(report, threshold)
     if report.refused:
         raise UserError(f"error rate {report.error_rate:.2%} is above --max-error-rate "

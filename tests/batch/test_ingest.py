@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -14,6 +15,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bareme.cli import cli
+from bareme.errors import run_guarded
 from batch.closed import ClosedPeriods
 from batch.store import UsageStore
 from tests.conftest import GitRepo
@@ -203,3 +205,138 @@ def test_parquet_with_native_timestamps_and_decimals(repo: GitRepo, tmp_path: Pa
     assert result.exit_code == 0, result.output
     assert [(e, q) for e, _, q, _ in stored(tmp_path / "data")] == [
         ("p1", Decimal("1.25")), ("p2", Decimal("3"))]
+
+
+def rejects_of(data: Path) -> list[dict[str, object]]:
+    return [json.loads(line) for path in sorted((data / "rejects").glob("*.jsonl"))
+            for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_repeats_within_a_file_and_across_files_are_duplicates_or_conflicts(
+        repo: GitRepo, tmp_path: Path) -> None:
+    first = write(tmp_path, "a.csv", GOOD + "e1,C-1,network.egress_gb,1500000000,"
+                                            "2026-10-03T12:00:00+02:00,B\n")
+    second = write(tmp_path, "b.jsonl", "\n".join([
+        json.dumps({"event_id": "e2", "customer_id": "C-1", "metric": "compute.vcpu_hours",
+                    "quantity": "2", "timestamp": "2026-10-03T08:00:00Z"}),
+        "",
+        json.dumps({"event_id": "e3", "customer_id": "C-2", "metric": "compute.vcpu_hours",
+                    "quantity": "99", "timestamp": "2026-10-31T23:30:00Z"})]) + "\n")
+    data = tmp_path / "data"
+    result = bareme(repo, data, "usage", "ingest", str(first), str(second),
+                    "--max-error-rate", "0.5")
+    assert result.exit_code == 0, result.output
+    assert "read 6, stored 3, late 0, duplicates 2, rejected 1 (conflicts 1)" in result.output
+    (conflict,) = rejects_of(data)
+    assert conflict == {
+        "source": str(second), "row": 3, "field": "event_id", "value": "e3",
+        "code": "usage.duplicate_conflict",
+        "reason": f"event id 'e3' is already stored from record 3 of {first} with different "
+                  "content; the stored event is kept",
+        "event_id": "e3"}
+    assert ("e3", "C-2", Decimal("12.5"), "compute.vcpu_hours") in stored(data)
+
+
+def test_every_reject_code_names_source_row_and_field(repo: GitRepo, tmp_path: Path) -> None:
+    csv_file = write(tmp_path, "bad.csv", HEADER
+                     + ",C-1,network.egress_gb,1,2026-10-03T10:00:00Z,\n"
+                     + "x2,C-1,network.egress_gb,1000000000000000,2026-10-03T10:00:00Z,\n"
+                     + "x3,C-1,network.egress_gb,12abc,2026-10-03T10:00:00Z,\n")
+    lines = write(tmp_path, "bad.jsonl", "\n\n{\"event_id\": \"j1\",\n[1]\n")
+    data = tmp_path / "data"
+    result = bareme(repo, data, "usage", "ingest", str(csv_file), str(lines))
+    assert result.exit_code == 1
+    assert "read 5, stored 0" in result.output and "rejected 5" in result.output
+    assert [(r["source"], r["row"], r["field"], r["code"]) for r in rejects_of(data)] == [
+        (str(csv_file), 1, "event_id", "usage.missing_field"),
+        (str(csv_file), 2, "quantity", "usage.quantity_too_large"),
+        (str(csv_file), 3, "quantity", "usage.bad_quantity"),
+        (str(lines), 3, "", "usage.bad_json"),
+        (str(lines), 4, "", "usage.bad_json")]
+    assert not UsageStore(data).files("usage")
+
+
+def test_a_refused_run_stores_nothing(repo: GitRepo, tmp_path: Path) -> None:
+    bad = write(tmp_path, "bad.csv", GOOD + "e4,C-1,compute.vcpu_hours,-1,"
+                                            "2026-10-03T10:00:00Z,\n")
+    data = tmp_path / "data"
+    result = bareme(repo, data, "usage", "ingest", str(bad), "--max-error-rate", "0.2")
+    assert result.exit_code == 1 and "25.00%" in result.output
+    assert not UsageStore(data).files("usage") and not UsageStore(data).files("late")
+    assert not list(data.glob(".ingest-*")), "the run's working folder is removed"
+    again = bareme(repo, data, "usage", "ingest", str(bad), "--max-error-rate", "0.25")
+    assert again.exit_code == 0 and "stored 3" in again.output
+
+
+@pytest.mark.parametrize(("name", "text", "words"), [
+    ("quoting.csv", HEADER + 'e9,C-1,network.egress_gb,"1,2026-10-03T10:00:00Z,\n', "csv"),
+    ("ragged.csv", HEADER + "e9,C-1,network.egress_gb\n", "Expected 6 columns"),
+    ("broken.parquet", "PAR1 not parquet at all", "parquet"),
+])
+def test_a_malformed_file_is_named_and_nothing_is_stored(
+        repo: GitRepo, tmp_path: Path, capsys: pytest.CaptureFixture[str], name: str,
+        text: str, words: str) -> None:
+    good = write(tmp_path, "good.csv", GOOD)
+    broken = write(tmp_path, name, text)
+    data = tmp_path / "data"
+    code = run_guarded(partial(cli.main, ["--repo", str(repo.root), "--data-dir", str(data),
+                                          "usage", "ingest", str(good), str(broken)]))
+    error = capsys.readouterr().err
+    assert code == 1 and "Traceback" not in error
+    assert f"{broken}:0:0: usage.unreadable_file: cannot read this" in error
+    assert words in error and "nothing was stored" in error
+    assert not UsageStore(data).files("usage")
+
+
+def test_periods_are_paris_months_across_midnight_and_daylight_saving(
+        repo: GitRepo, tmp_path: Path) -> None:
+    instants = {"m1": "2026-03-31T21:59:59Z",   # 23:59:59 CEST: March
+                "m2": "2026-03-31T22:00:00Z",   # 00:00 CEST: April
+                "m3": "2026-03-29T00:59:59Z",   # just before the spring change
+                "m4": "2026-10-31T22:59:59Z",   # 23:59:59 CET: October
+                "m5": "2026-10-31T23:00:00Z",   # 00:00 CET: November
+                "m6": "2026-10-25T00:30:00+00:00",  # 02:30 CEST, before the autumn change
+                "m7": "2026-10-31T23:59:59+01:00"}
+    usage = write(tmp_path, "dst.csv", HEADER + "".join(
+        f"{e},C-1,compute.vcpu_hours,1,{t},\n" for e, t in instants.items()))
+    data = tmp_path / "data"
+    assert bareme(repo, data, "usage", "ingest", str(usage)).exit_code == 0
+    periods = dict(duckdb.connect().execute(
+        "SELECT event_id, regexp_extract(filename, 'period=([0-9-]+)', 1) "
+        "FROM read_parquet(?, filename = true)",
+        [[str(p) for p in UsageStore(data).files("usage")]]).fetchall())
+    assert periods == {"m1": "2026-03", "m2": "2026-04", "m3": "2026-03", "m4": "2026-10",
+                       "m5": "2026-11", "m6": "2026-10", "m7": "2026-10"}
+
+
+def test_a_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
+    store = UsageStore(tmp_path)
+
+    def crash(path: Path) -> None:
+        path.write_bytes(b"PAR1 half a file")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        store.publish("usage", "2026-10", "run", crash)
+    assert not store.files("usage") and not list(tmp_path.rglob("*.tmp"))
+
+
+def test_many_chunks_are_streamed_and_stored_once(repo: GitRepo, tmp_path: Path) -> None:
+    table = pa.table({
+        "event_id": [f"p{i}" for i in range(3000)],
+        "customer_id": ["C-1"] * 3000,
+        "metric": ["network.egress_gb"] * 3000,
+        "quantity": [str(i) for i in range(3000)],
+        "unit": ["B"] * 3000,
+        "timestamp": ["2026-10-05T08:00:00Z"] * 3000,
+    })
+    path = tmp_path / "u.parquet"
+    pq.write_table(table, path, row_group_size=500)
+    data = tmp_path / "data"
+    result = bareme(repo, data, "usage", "ingest", str(path))
+    assert "read 3000, stored 3000" in result.output
+    total = duckdb.connect().execute("SELECT sum(quantity), count(DISTINCT event_id) "
+                                     "FROM read_parquet(?)",
+                                     [[str(p) for p in UsageStore(data).files("usage")]]
+                                     ).fetchall()
+    assert total == [(Decimal("0.004498500"), 3000)]
