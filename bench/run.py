@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from api.keys import new_key  # noqa: E402
+from api.settings import INLINE_RECORDS  # noqa: E402
 from bareme.sample import SAMPLE_CUSTOMERS, sample_usage  # noqa: E402
 from engine.timeline import parse_period  # noqa: E402
 
@@ -94,7 +95,7 @@ def free_port() -> int:
 
 
 def start(server: str, workers: int, port: int, key: str, log: Path,
-          inline_records: int = 0) -> subprocess.Popen[bytes]:
+          inline_records: int = INLINE_RECORDS) -> subprocess.Popen[bytes]:
     code = ("from api.server import run; from api.settings import ApiSettings, "
             "keys_from_environment; "
             f"run(ApiSettings(repo={str(ROOT)!r}, port={port}, server={server!r}, "
@@ -137,9 +138,11 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--duration", type=int, default=10)
-    parser.add_argument("--inline-records", type=int, default=0, metavar="N",
+    parser.add_argument("--inline-records", type=int, default=INLINE_RECORDS,
+                        metavar="N",
                         help="Evaluate requests of at most N records in the event loop "
-                             "rather than in a thread (the server's --inline-records).")
+                             "rather than in a thread (the server's --inline-records; "
+                             "default: the server's default).")
     parser.add_argument("--distinct", action="store_true",
                         help="Make every request's usage unique (a new first event id), so "
                              "no evaluation is answered from the memo of repeated requests.")

@@ -2,10 +2,13 @@
 
 The answer is the engine's own bytes (:func:`engine.document.evaluation_bytes`), exactly
 what ``bareme evaluate`` prints for the same inputs; a repeated request is answered from
-:class:`~api.memo.EvaluationMemo` without leaving the event loop; any other runs in a worker
-thread, so that the loop keeps serving other requests meanwhile. Evaluations are pure
-Python and hold the GIL: a few threads (one by default) taking them in turn give more
-throughput and a shorter p99 than many threads contending for the GIL.
+:class:`~api.memo.EvaluationMemo` without leaving the event loop. A small evaluation (at
+most ``inline_records`` records, under a millisecond: less than decoding a large body
+holds the loop) runs in the loop, where handing it to a thread and back would cost more
+than the work; a larger one runs in a worker thread, so that the loop keeps serving
+other requests meanwhile. Evaluations are pure Python and hold the GIL: a few threads
+(one by default) taking them in turn give more throughput and a shorter p99 than many
+threads contending for the GIL.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ import click
 
 from api.keys import ROLES, KeyFileError, new_key, render_entry
 from api.server import SERVERS, run
-from api.settings import ApiSettings, keys_from_environment
+from api.settings import INLINE_RECORDS, ApiSettings, keys_from_environment
 from bareme.errors import UserError
 from bareme.settings import Settings
 
@@ -28,10 +28,11 @@ __all__ = ["COMMANDS"]
 @click.option("--max-body-bytes", default=2_000_000, show_default=True,
               type=click.IntRange(1024))
 @click.option("--max-records", default=10_000, show_default=True, type=click.IntRange(1))
-@click.option("--inline-records", default=0, show_default=True, type=click.IntRange(0),
-              envvar="BAREME_INLINE_RECORDS",
-              help="Evaluate requests of at most this many usage records in the event loop "
-                   "instead of a worker thread (0: always a thread).")
+@click.option("--inline-records", default=INLINE_RECORDS, show_default=True,
+              type=click.IntRange(0), envvar="BAREME_INLINE_RECORDS",
+              help="Evaluate requests of at most this many usage records (under a "
+                   "millisecond) in the event loop; larger ones go to a worker thread "
+                   "(0: always a thread).")
 @click.option("--dev", is_flag=True, envvar="BAREME_API_DEV",
               help="Development mode: no API keys, every role; loopback hosts only.")
 @click.pass_obj
