@@ -2,6 +2,8 @@
 
 With several workers each process builds its own app from the settings passed in the
 environment (as JSON, keys hashed), since worker processes import the app by name.
+granian runs each worker's event loop on uvloop when it is installed (a dependency on
+Linux and macOS): about a tenth more requests per second than asyncio's own loop.
 """
 
 from __future__ import annotations
