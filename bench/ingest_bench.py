@@ -4,9 +4,10 @@ Generates N usage records (default 3 million; 10,000 customers, the metrics of t
 project's own ruleset, a third of them in a source unit to convert, one attribute) as
 CSV, JSON Lines and Parquet under ``bench/out/ingest/`` (git-ignored), then ingests each
 file into an empty data directory, each in its own process, and prints rows/s and the
-peak memory (maximum resident set) of that process.
+peak memory (maximum resident set) of that process. Files already generated for that N
+are reused.
 
-    .venv/bin/python bench/ingest_bench.py [--rows N] [--formats csv,jsonl,parquet] [--reuse]
+    .venv/bin/python bench/ingest_bench.py [--rows N] [--formats csv,jsonl,parquet]
 """
 
 from __future__ import annotations
