@@ -83,7 +83,7 @@ class IngestReport(msgspec.Struct, frozen=True, kw_only=True):
 
 def ingest(paths: Iterable[Path], store: UsageStore, mediation: Mediation,
            closed: ClosedPeriods, max_error_rate: Decimal,
-           progress: Progress | None = None) -> IngestReport:
+           progress: Progress | None = None, memory_limit: str = MEMORY_LIMIT) -> IngestReport:
     """Mediate every row of ``paths`` into ``store``; see the module docstring."""
     run = utc_now().strftime("%Y%m%dT%H%M%S%fZ")
     paths = list(paths)
@@ -91,7 +91,7 @@ def ingest(paths: Iterable[Path], store: UsageStore, mediation: Mediation,
         store.clear_staging()
         work = store.staging(run)
         connection = duckdb.connect(str(work / "staging.duckdb"), config={
-            "memory_limit": MEMORY_LIMIT, "temp_directory": str(work / "spill"),
+            "memory_limit": memory_limit, "temp_directory": str(work / "spill"),
             "preserve_insertion_order": False})
         try:
             return _run(connection, run, paths, store, mediation, closed, max_error_rate,

@@ -19,6 +19,7 @@ from rich.progress import (
 
 from bareme.errors import UserError
 from bareme.settings import Settings
+from bareme.sizes import MEMORY_SIZE
 from batch.finish import RatedLine
 from batch.rate import Rating
 from batch.store import UsageStore
@@ -36,6 +37,7 @@ __all__ = ["COMMANDS"]
               help="Write the lines to FILE: .parquet, .csv or .jsonl (default: a summary).")
 @click.option("--threads", type=click.IntRange(min=1), help="DuckDB threads (default: all).")
 @click.option("--memory-limit", default="2GB", show_default=True, metavar="SIZE",
+              type=MEMORY_SIZE,
               help="DuckDB memory limit; beyond it, DuckDB spills to DIR/tmp.")
 @click.pass_obj
 def rate(settings: Settings, period: str, rev: str | None, out: Path | None,

@@ -21,8 +21,9 @@ from rich.progress import (
 from bareme.errors import UserError
 from bareme.inputs import read_customers
 from bareme.settings import Settings
+from bareme.sizes import MEMORY_SIZE
 from batch.closed import ClosedPeriods
-from batch.ingest import IngestReport, ingest
+from batch.ingest import MEMORY_LIMIT, IngestReport, ingest
 from batch.normalise import Mediation
 from batch.readers import SUFFIXES
 from batch.store import UsageStore
@@ -44,9 +45,13 @@ def usage() -> None:
               "(default HEAD).")
 @click.option("--max-error-rate", default="0.01", show_default=True, metavar="RATE",
               help="Above this share of rejected rows, store nothing and exit 1.")
+@click.option("--memory-limit", default=MEMORY_LIMIT, show_default=True, metavar="SIZE",
+              type=MEMORY_SIZE,
+              help="DuckDB memory limit of the run; beyond it, staging spills to disk in "
+                   "the data directory.")
 @click.pass_obj
 def ingest_command(settings: Settings, files: tuple[str, ...], customers: Path | None,
-                   rev: str | None, max_error_rate: str) -> None:
+                   rev: str | None, max_error_rate: str, memory_limit: str) -> None:
     """Normalise, deduplicate and store usage files (CSV, JSON Lines, Parquet; globs too)."""
     threshold = _rate(max_error_rate)
     paths = expand(files)
@@ -67,7 +72,7 @@ def ingest_command(settings: Settings, files: tuple[str, ...], customers: Path |
             bar.update(tasks[stage], completed=done, total=total)
 
         report = ingest(paths, UsageStore(settings.data_dir), mediation,
-                        ClosedPeriods(settings.data_dir), threshold, progress)
+                        ClosedPeriods(settings.data_dir), threshold, progress, memory_limit)
     _print(report, threshold)
     if report.refused:
         raise UserError(f"error rate {report.error_rate:.2%} is above --max-error-rate "

@@ -101,6 +101,19 @@ def test_units_are_converted_and_usage_partitioned_by_local_month(repo: GitRepo,
     assert UsageStore(tmp_path / "data").periods() == ["2026-10", "2026-11"]
 
 
+def test_a_memory_limit_is_taken_and_a_bad_one_named(repo: GitRepo, tmp_path: Path) -> None:
+    usage = write(tmp_path, "u.csv", GOOD)
+    result = bareme(repo, tmp_path / "data", "usage", "ingest", "--memory-limit", "64MB",
+                    str(usage))
+    assert result.exit_code == 0, result.output
+    assert len(stored(tmp_path / "data")) == 3
+    refused = bareme(repo, tmp_path / "other", "usage", "ingest", "--memory-limit", "lots",
+                     str(usage))
+    assert refused.exit_code != 0
+    assert "'lots' is not a memory size" in refused.output
+    assert stored(tmp_path / "other") == []
+
+
 def test_ingesting_twice_or_overlapping_files_stores_each_event_once(repo: GitRepo,
                                                                     tmp_path: Path) -> None:
     first = write(tmp_path, "a.csv", GOOD)
