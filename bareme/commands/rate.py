@@ -7,17 +7,9 @@ from pathlib import Path
 
 import click
 import duckdb
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    MofNCompleteColumn,
-    Progress,
-    TaskID,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from bareme.errors import UserError
+from bareme.progress import staged_progress
 from bareme.settings import Settings
 from bareme.sizes import MEMORY_SIZE
 from batch.finish import RatedLine
@@ -51,17 +43,8 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
     if not files:
         raise UserError(f"no stored usage for {month.label} in {settings.data_dir}; "
                         "ingest some with `bareme usage ingest FILE`")
-    console = Console(stderr=True, soft_wrap=True)
     spill = settings.data_dir / "tmp"
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with staged_progress() as progress:
         try:
             rating = Rating(ruleset, month, files, progress, threads, memory_limit, spill)
         except duckdb.Error as error:
@@ -76,12 +59,12 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
             rating.close()
     if out is None:
         _summary(rating.lines())
-    console.print(f"{month.label}: {count} lines, {customers} customers, "
-                  f"net {format_amount(net)} {ruleset.manifest.currency}, rules "
-                  f"{ruleset.commit[:12]}" + (f" → {out}" if out else ""))
+    click.echo(f"{month.label}: {count} lines, {customers} customers, "
+               f"net {format_amount(net)} {ruleset.manifest.currency}, rules "
+               f"{ruleset.commit[:12]}" + (f" → {out}" if out else ""), err=True)
     for item in rating.unrated:
-        console.print(f"not rated: {item.records} record(s) of {item.metric!r}: {item.code}: "
-                      f"{item.message}")
+        click.echo(f"not rated: {item.records} record(s) of {item.metric!r}: {item.code}: "
+                   f"{item.message}", err=True)
     if rating.unrated:
         raise UserError(f"{sum(u.records for u in rating.unrated)} stored record(s) were not "
                         "rated")

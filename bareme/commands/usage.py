@@ -8,18 +8,10 @@ from pathlib import Path
 
 import click
 import duckdb
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    Progress,
-    TaskID,
-    TaskProgressColumn,
-    TextColumn,
-    TimeElapsedColumn,
-)
 
 from bareme.errors import UserError
 from bareme.inputs import read_customers
+from bareme.progress import staged_progress
 from bareme.settings import Settings
 from bareme.sizes import MEMORY_SIZE
 from batch.closed import ClosedPeriods
@@ -61,16 +53,7 @@ def ingest_command(settings: Settings, files: tuple[str, ...], customers: Path |
                           rated=frozenset(r.metric for r in ruleset.rules if r.metric),
                           metrics={m.id: m for m in ruleset.extensions.get("metrics", ())},
                           customers=known)
-    console = Console(stderr=True, soft_wrap=True)
-    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
-        tasks: dict[str, TaskID] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=total)
-            bar.update(tasks[stage], completed=done, total=total)
-
+    with staged_progress(counts=False) as progress:
         report = ingest(paths, UsageStore(settings.data_dir), mediation,
                         ClosedPeriods(settings.data_dir), threshold, progress, memory_limit)
     _print(report, threshold)
