@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/run.py [--server granian|uvicorn] [--workers N]
                                   [--connections 32] [--duration 10] [--distinct]
+                                  [--inline-records N]
 
 Starts ``bareme``'s app (plus ``/bench/bare``) on a free loopback port, warms both
 endpoints, then runs wrk against each for a bounded time and prints requests/s and
