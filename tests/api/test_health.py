@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import gc
+
+import msgspec
+import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
 from api import create_app
+from api.server import app_from_environment
 from tests.api.conftest import Rules, problem, settings_for
 from tests.conftest import GitRepo
 
@@ -61,3 +66,29 @@ def test_every_v1_operation_is_documented_and_secured(client: Client) -> None:
             assert {"401", "403", "500"} <= set(operation["responses"]), where
             if method == "post":
                 assert {"413", "422"} <= set(operation["responses"]), where
+
+
+def test_a_worker_starts_with_head_parsed_and_its_heap_frozen(
+        rules: Rules, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BAREME_SERVE_SETTINGS",
+                       msgspec.json.encode(settings_for(rules)).decode())
+    app = app_from_environment()
+    gc.unfreeze()
+    try:
+        with TestClient(app) as client:
+            assert gc.get_freeze_count() > 0
+            assert client.get("/ready").json()["commit"] == rules.v2
+    finally:
+        gc.unfreeze()
+
+
+def test_a_worker_starts_even_when_head_does_not_load(
+        rules: Rules, monkeypatch: pytest.MonkeyPatch) -> None:
+    rules.repo.commit("broken", {"rulesets/pricing/rules.yaml": "rules: 3\n"})
+    monkeypatch.setenv("BAREME_SERVE_SETTINGS",
+                       msgspec.json.encode(settings_for(rules)).decode())
+    try:
+        with TestClient(app_from_environment()) as client:
+            problem(client.get("/ready"), 503, "not-ready")
+    finally:
+        gc.unfreeze()
