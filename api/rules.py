@@ -84,6 +84,14 @@ class RuleBook:
             return cached[1]
         return None
 
+    def is_parsed(self, rev: str | None = None) -> bool:
+        """Whether :meth:`at` of ``rev`` would neither ask git nor parse.
+
+        That is, the commit of ``rev`` is known and its ruleset in the cache.
+        """
+        sha = self.known_commit(rev)
+        return sha is not None and sha in self.access.cache
+
     def ruleset(self, sha: str) -> Ruleset:
         """The checked ruleset of a commit, or :class:`DiagnosticsError` with every problem."""
         ruleset, problems = self.access.cache.load(_CommitSource(self.store, sha))

@@ -48,12 +48,22 @@ async def evaluate_usage(data: JSONBody[EvaluateRequest], state: State) -> Respo
         raise ApiProblem("too-large", f"{len(data.usage)} usage records; at most {limit} "
                          "per request")
     answer = remembered(data, found)
-    if answer is None and len(data.usage) <= found.settings.inline_records:
+    if answer is None and _small_and_ready(data, found):
         answer = evaluate_request(data, found)
     elif answer is None:
         answer = await anyio.to_thread.run_sync(evaluate_request, data, found,
                                               limiter=state.evaluation_threads)
     return Response(answer, media_type="application/json")
+
+
+def _small_and_ready(data: EvaluateRequest, found: Services) -> bool:
+    """Whether the evaluation may run in the loop: few records, rules already at hand.
+
+    At hand: the commit is known and its ruleset parsed, so neither git nor parsing
+    would hold the loop.
+    """
+    return (len(data.usage) <= found.settings.inline_records and data.as_known_at is None
+            and found.rules.is_parsed(data.rev))
 
 
 def remembered(data: EvaluateRequest, found: Services) -> bytes | None:

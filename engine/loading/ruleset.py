@@ -124,6 +124,10 @@ class RulesetCache:
         self._entries: OrderedDict[str, LoadResult] = OrderedDict()
         self._lock = threading.Lock()
 
+    def __contains__(self, commit: object) -> bool:
+        """Whether the ruleset of ``commit`` is parsed already (no git, no parsing)."""
+        return commit in self._entries
+
     def load(self, source: RuleSource) -> LoadResult:
         """:func:`load_ruleset` of ``source``, from the cache when its commit was seen."""
         if source.commit == WORKTREE:

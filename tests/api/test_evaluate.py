@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import msgspec
@@ -10,6 +11,7 @@ import pytest
 from litestar import Litestar
 from litestar.testing import TestClient
 
+import api.routes.evaluate as route
 from api import create_app
 from api.wire import EvaluationOut
 from tests.api.conftest import CUSTOMER, Rules, auth, evaluate_body, problem, settings_for, usage
@@ -147,6 +149,30 @@ def test_small_evaluations_in_the_event_loop_answer_the_same_bytes(client: Clien
             assert post(inline, body).content == expected.content
         problem(post(inline, evaluate_body(usage=[{**usage(1)[0], "quantity": "-1"}])),
                 422, "invalid-usage")
+
+
+def test_only_small_evaluations_with_parsed_rules_run_in_the_loop(
+        rules: Rules, monkeypatch: pytest.MonkeyPatch) -> None:
+    where: list[str] = []
+    real = route.evaluate_request
+
+    def spy(data: Any, found: Any) -> bytes:
+        where.append(threading.current_thread().name)
+        return real(data, found)
+
+    monkeypatch.setattr(route, "evaluate_request", spy)
+    app = create_app(settings_for(rules, inline_records=5, memo_size=0))
+    with TestClient(app) as inline:
+        first = usage(3)
+        second = [{**r, "event_id": f"{r['event_id']}-2"} for r in first]
+        for body in (evaluate_body(usage=first), evaluate_body(usage=second),
+                     {**evaluate_body(usage=second), "as_known_at": "2030-01-01T00:00:00Z"},
+                     evaluate_body(usage=usage(8))):
+            assert post(inline, body).status_code == 200
+    # HEAD not parsed yet: a thread; then in the loop; as_known_at asks git: a thread;
+    # more records than inline_records: a thread.
+    loop = where[1]
+    assert [name == loop for name in where] == [False, True, False, False]
 
 
 def test_an_oversize_body_is_413_before_it_is_read(rules: Rules) -> None:
