@@ -36,7 +36,7 @@ def describe_line(key: LineKey, timeline: RuleTimeline,
     if found is None:
         found = timeline.described[(key, commit)] = (
             _label(key, timeline), _unit(key, timeline), _provenance(key, timeline, commit))
-    return found  # type: ignore[return-value]
+    return found
 
 
 def _line(key: LineKey, group: list[Charge], timeline: RuleTimeline, commit: str) -> Line:

@@ -18,6 +18,7 @@ import msgspec
 
 from engine.money import ZERO, round_cents
 from engine.pricing import RATERS, Piece, Slice
+from engine.results import Provenance
 from engine.rules.pricing import (
     Discount,
     Override,
@@ -89,7 +90,7 @@ class RuleTimeline:
                                  for v in override.versions] if override else [])
         self.is_percentage = isinstance(rule.versions[0], Percentage)
         self.raters = [RATERS[_tag(v)] for v in rule.versions]
-        self.described: dict[tuple[LineKey, str], tuple[str, str, object]] = {}
+        self.described: dict[tuple[LineKey, str], tuple[str, str, Provenance]] = {}
         """Label, unit and provenance of each line key, filled by :mod:`engine.lines`."""
 
     def base_at(self, instant: datetime) -> int | None:
@@ -118,7 +119,7 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
     Inputs outside every version are the caller's to reject; here they are skipped.
     """
     rule, versions, raters = timeline.rule, timeline.rule.versions, timeline.raters
-    starts, until, has_override = timeline.starts, timeline.until, timeline.override is not None
+    starts, until, override = timeline.starts, timeline.until, timeline.override
     is_percentage = timeline.is_percentage
     raw_total = sum([i.quantity for i in inputs], ZERO)
     charges: list[Charge] = []
@@ -137,8 +138,8 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
         rater = raters[base_index]
         price_index = override_index = None
         discount = None
-        if has_override and (override_index := timeline.override_at(at)) is not None:
-            chosen = timeline.override.versions[override_index]  # type: ignore[union-attr]
+        if override is not None and (override_index := timeline.override_at(at)) is not None:
+            chosen = override.versions[override_index]
             if isinstance(chosen, Discount):
                 discount = chosen
             else:
