@@ -15,11 +15,11 @@ from typing import Any
 import msgspec
 
 from batch.plan import Plan, is_percentage
-from engine.evaluate import dependency_order
+from engine.index import pricing_index
 from engine.lines import describe_line
 from engine.money import ZERO, round_cents
 from engine.rating import PROPORTIONAL, LineKey, RuleTimeline, line_amount, round_line
-from engine.rules.pricing import Discount, Override, Percentage, PricingRule
+from engine.rules.pricing import Discount, Percentage, PricingRule
 from engine.rules.ruleset import Ruleset
 
 __all__ = ["Finisher", "RatedLine", "finished_here", "needs_python"]
@@ -61,19 +61,12 @@ class Finisher:
     def __init__(self, ruleset: Ruleset, plan: Plan) -> None:
         self.ruleset = ruleset
         self.plan = plan
-        self.overrides: dict[tuple[str, str], Override] = {
-            (o.customer_id, o.rule): o for o in ruleset.overrides}
-        self.order = dependency_order(ruleset.rules)
-        self.percentages = frozenset(r.id for r in ruleset.rules if is_percentage(r))
+        self.index = pricing_index(ruleset)  # the engine's own order, overrides, timelines
         self.python_rules, self.python_pairs = needs_python(ruleset)
-        self._plain = {r.id: RuleTimeline(r, None, ruleset.zone) for r in ruleset.rules}
 
     def timeline(self, customer_id: str, rule: PricingRule) -> RuleTimeline:
         """The rule's timeline for this customer (with the customer's override, if any)."""
-        override = self.overrides.get((customer_id, rule.id))
-        if override is None:
-            return self._plain[rule.id]
-        return RuleTimeline(rule, override, self.ruleset.zone)
+        return self.index.timeline(rule, customer_id)
 
     def lines(self, customer_id: str, rows: Iterable[Sequence[Any]],
               sums: Iterable[Sequence[Any]] = ()) -> list[RatedLine]:
@@ -103,8 +96,8 @@ class Finisher:
         for (rule_id, vi, doi, bucket), base in discounts.items():
             if base:
                 parts[rule_id].append(self._discount(customer_id, rule_id, vi, doi, bucket, base))
-        for rule in self.order:
-            if rule.id in self.percentages:
+        for rule in self.index.order:
+            if rule.id in self.index.percentages:
                 if finished_here(self.python_rules, self.python_pairs, customer_id, rule.id):
                     self._percentage(rule, self.timeline(customer_id, rule), parts)
                     emit.add(rule.id)
@@ -120,7 +113,9 @@ class Finisher:
 
     def _discount(self, customer_id: str, rule_id: str, vi: int, doi: int, bucket: int,
                   base: Decimal) -> Part:
-        version = self.overrides[(customer_id, rule_id)].versions[doi]
+        override = self.index.override(customer_id, rule_id)
+        assert override is not None  # the plan marks discounts of existing contracts only
+        version = override.versions[doi]
         assert isinstance(version, Discount)  # the plan only marks discount versions
         amount = -version.rate * base
         return (vi, doi, "discount", None, -version.rate), bucket, base, amount, amount != 0

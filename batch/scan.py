@@ -17,9 +17,8 @@ import msgspec
 import pyarrow as pa
 
 from batch.plan import QTY, Plan
-from engine.rules.pricing import PricingRule
+from engine.index import Route, pricing_index
 from engine.rules.ruleset import Ruleset
-from engine.timeline import local_midnight
 
 __all__ = ["Unrated", "attribute_column", "fill", "load_plan", "pivoted", "route", "scan"]
 
@@ -189,17 +188,14 @@ def route(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset, plan: Plan,
     width = len(plan.where_keys)
     columns = "".join(f", {attribute_column(i)}" for i in range(width))
     keys = connection.execute(f"SELECT DISTINCT metric{columns}, bucket FROM agg").fetchall()
-    by_metric: dict[str, list[PricingRule]] = {}
-    for rule in ruleset.rules:
-        if rule.metric is not None:
-            by_metric.setdefault(rule.metric, []).append(rule)
+    routes_by_metric = pricing_index(ruleset).routes
     position = {rule.id: i for i, rule in enumerate(ruleset.rules)}
     routes: list[tuple[Any, ...]] = []
     refused: list[tuple[Any, ...]] = []
     messages: dict[tuple[str, str], str] = {}
     for metric, *values, bucket in keys:
         attributes = dict(zip(plan.where_keys, values, strict=True))
-        rule_id, code, message = _choose(ruleset, plan, by_metric, metric, attributes, bucket)
+        rule_id, code, message = _choose(plan, routes_by_metric, metric, attributes, bucket)
         if rule_id is not None:
             routes.append((metric, *values, bucket, position[rule_id]))
         else:
@@ -256,12 +252,12 @@ def _index_customers(connection: duckdb.DuckDBPyConnection) -> None:
     """)
 
 
-def _choose(ruleset: Ruleset, plan: Plan, by_metric: dict[str, list[PricingRule]],
-            metric: str, attributes: dict[str, str | None], bucket: int
-            ) -> tuple[str | None, str, str]:
+def _choose(plan: Plan, routes: dict[str, list[Route]], metric: str,
+            attributes: dict[str, str | None], bucket: int) -> tuple[str | None, str, str]:
+    """The rule :func:`engine.routing.route_records` would choose for these records."""
     if bucket < 0:
         return None, "usage.outside_period", f"records outside period {plan.period.label}"
-    candidates = by_metric.get(metric)
+    candidates = routes.get(metric)
     if not candidates:
         return None, "usage.unknown_metric", f"no rule rates metric {metric!r}"
     matching = [r for r in candidates if all(attributes.get(k) == v for k, v in r.where)]
@@ -269,11 +265,9 @@ def _choose(ruleset: Ruleset, plan: Plan, by_metric: dict[str, list[PricingRule]
         return None, "usage.no_matching_rule", (f"no rule for metric {metric!r} matches the "
                                                 "records' attributes")
     instant = plan.starts[bucket]
-    for rule in matching:
-        start = local_midnight(rule.versions[0].effective_from, ruleset.zone)
-        end = local_midnight(rule.until, ruleset.zone) if rule.until else None
-        if start <= instant and (end is None or instant < end):
-            return rule.id, "", ""
+    for route in matching:
+        if route.start <= instant and (route.end is None or instant < route.end):
+            return route.rule.id, "", ""
     return None, "usage.out_of_force", f"no rule rates metric {metric!r} at these instants"
 
 

@@ -12,7 +12,7 @@ from datetime import UTC, date, datetime
 from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
 from engine.diagnostics import Diagnostic, DiagnosticsError
-from engine.index import dependency_order, pricing_index
+from engine.index import pricing_index
 from engine.lines import build_lines
 from engine.mentions import select_mentions
 from engine.money import ZERO, format_decimal
@@ -25,7 +25,7 @@ from engine.tax_fr import apply_taxes
 from engine.timeline import BillingPeriod
 from engine.usage import UsageRecord, dedupe
 
-__all__ = ["check_usage", "dependency_order", "evaluate", "price_lines", "usage_digest"]
+__all__ = ["check_usage", "evaluate", "price_lines", "usage_digest"]
 
 
 def check_usage(ruleset: Ruleset, customer_id: str, period: BillingPeriod,

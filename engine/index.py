@@ -10,13 +10,13 @@ UTC instants is an order of magnitude cheaper than comparing across time zones.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import NamedTuple
 
 from engine.rating import RuleTimeline
 from engine.rules.pricing import Override, Percentage, PricingRule
 from engine.rules.ruleset import Ruleset
-from engine.timeline import local_midnight
+from engine.timeline import utc_midnight
 
 __all__ = ["PricingIndex", "Route", "dependency_order", "pricing_index"]
 
@@ -40,12 +40,9 @@ class PricingIndex:
         self.routes: dict[str, list[Route]] = {}
         for rule in ruleset.rules:
             if rule.metric is not None:
-                end = (local_midnight(rule.until, zone).astimezone(UTC) if rule.until
-                       else None)
                 self.routes.setdefault(rule.metric, []).append(Route(
-                    rule, rule.where,
-                    local_midnight(rule.versions[0].effective_from, zone).astimezone(UTC),
-                    end))
+                    rule, rule.where, utc_midnight(rule.versions[0].effective_from, zone),
+                    utc_midnight(rule.until, zone) if rule.until else None))
         self.order = tuple(dependency_order(ruleset.rules))
         self.percentages = frozenset(r.id for r in ruleset.rules
                                      if isinstance(r.versions[0], Percentage))
@@ -54,6 +51,10 @@ class PricingIndex:
             self._overrides.setdefault((override.customer_id, override.rule), override)
         self._timelines: dict[tuple[str, str | None], RuleTimeline] = {}
         self._zone = zone
+
+    def override(self, customer_id: str, rule_id: str) -> Override | None:
+        """The customer's contract on the rule, if any (the loader refuses overlaps)."""
+        return self._overrides.get((customer_id, rule_id))
 
     def timeline(self, rule: PricingRule, customer_id: str) -> RuleTimeline:
         """The rule's timeline for ``customer_id``: with its override, if it has one."""

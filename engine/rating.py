@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -28,7 +28,7 @@ from engine.rules.pricing import (
     PricingVersion,
     UseCatalogue,
 )
-from engine.timeline import local_midnight, version_at
+from engine.timeline import utc_midnight, version_at
 
 __all__ = ["Charge", "Input", "LineKey", "RuleTimeline", "line_amount", "rate_rule",
            "round_line"]
@@ -84,9 +84,9 @@ class RuleTimeline:
         self.rule = rule
         self.override = override
         self.zone = zone
-        self.starts = [_utc_midnight(v.effective_from, zone) for v in rule.versions]
-        self.until = _utc_midnight(rule.until, zone) if rule.until else None
-        self.override_starts = ([_utc_midnight(v.effective_from, zone)
+        self.starts = [utc_midnight(v.effective_from, zone) for v in rule.versions]
+        self.until = utc_midnight(rule.until, zone) if rule.until else None
+        self.override_starts = ([utc_midnight(v.effective_from, zone)
                                  for v in override.versions] if override else [])
         self.is_percentage = isinstance(rule.versions[0], Percentage)
         self.raters = [RATERS[_tag(v)] for v in rule.versions]
@@ -107,10 +107,6 @@ class RuleTimeline:
         if index is None or isinstance(self.override.versions[index], UseCatalogue):
             return None
         return index
-
-
-def _utc_midnight(day: date, zone: ZoneInfo) -> datetime:
-    return local_midnight(day, zone).astimezone(UTC)
 
 
 def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:

@@ -10,12 +10,13 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import msgspec
 
-__all__ = ["BillingPeriod", "PeriodSyntaxError", "local_midnight", "parse_period", "version_at"]
+__all__ = ["BillingPeriod", "PeriodSyntaxError", "local_midnight", "parse_period",
+           "utc_midnight", "version_at"]
 
 _PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
 
@@ -31,6 +32,15 @@ def local_midnight(day: date, zone: ZoneInfo) -> datetime:
     '2014-01-01T00:00:00+01:00'
     """
     return datetime.combine(day, time(0, 0), tzinfo=zone)
+
+
+def utc_midnight(day: date, zone: ZoneInfo) -> datetime:
+    """:func:`local_midnight` as a UTC instant, which compares much faster than a zoned one.
+
+    >>> utc_midnight(date(2026, 7, 1), ZoneInfo("Europe/Paris")).isoformat()
+    '2026-06-30T22:00:00+00:00'
+    """
+    return local_midnight(day, zone).astimezone(UTC)
 
 
 class BillingPeriod(msgspec.Struct, frozen=True, kw_only=True):
