@@ -26,6 +26,11 @@ class EvaluationMemo:
         self._entries: OrderedDict[bytes, bytes] = OrderedDict()
         self._lock = threading.Lock()
 
+    @property
+    def enabled(self) -> bool:
+        """Whether anything is kept (size above 0): otherwise keys need not be computed."""
+        return self._size > 0
+
     @staticmethod
     def key(*parts: object) -> bytes:
         """Digest of the inputs (any msgspec-encodable values: commit, customer, usage…)."""

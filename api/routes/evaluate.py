@@ -13,6 +13,8 @@ threads contending for the GIL.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import anyio.to_thread
 from litestar import Response, post
 from litestar.datastructures import State
@@ -24,12 +26,13 @@ from api.decoding import decoder_opt
 from api.errors import ApiProblem
 from api.routes.common import Services, problems, rules_errors, secured, services
 from api.wire import DiagnosticOut, EvaluateRequest, EvaluationOut
+from engine.customers import Customer
 from engine.diagnostics import DiagnosticsError
 from engine.document import evaluation_bytes
 from engine.evaluate import evaluate
 from engine.timeline import PeriodSyntaxError, parse_period
 
-__all__ = ["ROUTES", "evaluate_request", "remembered"]
+__all__ = ["ROUTES", "Seen", "evaluate_request", "looked_up"]
 
 
 @post("/v1/evaluate", **secured("billing", "auditor"),
@@ -47,11 +50,12 @@ async def evaluate_usage(data: JSONBody[EvaluateRequest], state: State) -> Respo
     if len(data.usage) > limit:
         raise ApiProblem("too-large", f"{len(data.usage)} usage records; at most {limit} "
                          "per request")
-    answer = remembered(data, found)
+    seen = looked_up(data, found)
+    answer = found.memo.get(seen.key) if seen is not None else None
     if answer is None and _small_and_ready(data, found):
-        answer = evaluate_request(data, found)
+        answer = evaluate_request(data, found, seen)
     elif answer is None:
-        answer = await anyio.to_thread.run_sync(evaluate_request, data, found,
+        answer = await anyio.to_thread.run_sync(evaluate_request, data, found, seen,
                                               limiter=state.evaluation_threads)
     return Response(answer, media_type="application/json")
 
@@ -66,19 +70,30 @@ def _small_and_ready(data: EvaluateRequest, found: Services) -> bool:
             and found.rules.is_parsed(data.rev))
 
 
-def remembered(data: EvaluateRequest, found: Services) -> bytes | None:
-    """The answer to an identical earlier request, found without git or evaluation."""
-    if data.as_known_at is not None:
+class Seen(NamedTuple):
+    """A request's memo key at a commit known without git, with the customer it names."""
+
+    commit: str
+    customer: Customer
+    key: bytes
+
+
+def looked_up(data: EvaluateRequest, found: Services) -> Seen | None:
+    """The memo key of a request whose commit is known without git (none without a memo)."""
+    if not found.memo.enabled or data.as_known_at is not None:
         return None
     commit = found.rules.known_commit(data.rev)
     if commit is None:
         return None
     customer = customer_of(data, found.customers)
-    return found.memo.get(found.memo.key(commit, customer, data.period, data.usage))
+    return Seen(commit, customer, found.memo.key(commit, customer, data.period, data.usage))
 
 
-def evaluate_request(data: EvaluateRequest, found: Services) -> bytes:
-    """The evaluation bytes of a request, or an :class:`ApiProblem` saying what is wrong."""
+def evaluate_request(data: EvaluateRequest, found: Services, seen: Seen | None = None) -> bytes:
+    """The evaluation bytes of a request, or an :class:`ApiProblem` saying what is wrong.
+
+    ``seen``: the request was looked up in the memo already (and missed) at that commit.
+    """
     with rules_errors():
         ruleset = found.rules.at(data.rev, data.as_known_at)
     try:
@@ -87,10 +102,15 @@ def evaluate_request(data: EvaluateRequest, found: Services) -> bytes:
         raise ApiProblem("invalid-period", str(exc), [DiagnosticOut(
             path="body", line=0, column=0, code="request.period", message=str(exc),
             pointer="/period")]) from None
-    customer = customer_of(data, found.customers)
-    key = found.memo.key(ruleset.commit, customer, data.period, data.usage)
-    if (remembered := found.memo.get(key)) is not None:
-        return remembered
+    key: bytes | None = None
+    if seen is not None and seen.commit == ruleset.commit:
+        customer, key = seen.customer, seen.key
+    else:
+        customer = customer_of(data, found.customers)
+        if found.memo.enabled:
+            key = found.memo.key(ruleset.commit, customer, data.period, data.usage)
+            if (remembered := found.memo.get(key)) is not None:
+                return remembered
     records = records_of(data.usage, customer.id)
     try:
         evaluation = evaluate(ruleset, customer, period, records)
@@ -98,7 +118,8 @@ def evaluate_request(data: EvaluateRequest, found: Services) -> bytes:
         raise ApiProblem("invalid-usage", f"{len(exc.diagnostics)} problem(s) in 'usage'",
                          diagnostics_out(exc.diagnostics)) from None
     answer = evaluation_bytes(evaluation)
-    found.memo.put(key, answer)
+    if key is not None:
+        found.memo.put(key, answer)
     return answer
 
 

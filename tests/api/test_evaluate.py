@@ -156,9 +156,9 @@ def test_only_small_evaluations_with_parsed_rules_run_in_the_loop(
     where: list[str] = []
     real = route.evaluate_request
 
-    def spy(data: Any, found: Any) -> bytes:
+    def spy(*args: Any) -> bytes:
         where.append(threading.current_thread().name)
-        return real(data, found)
+        return real(*args)
 
     monkeypatch.setattr(route, "evaluate_request", spy)
     app = create_app(settings_for(rules, inline_records=5, memo_size=0))
