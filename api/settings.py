@@ -14,7 +14,7 @@ from api.keys import ApiKey, KeyFileError, keys_from_pairs, parse_key_file
 __all__ = ["INLINE_RECORDS", "ApiSettings", "is_loopback", "keys_from_environment"]
 
 INLINE_RECORDS = 32
-"""Default of ``ApiSettings.inline_records``: 20 records evaluate in about 0.4 ms."""
+"""Default of ``ApiSettings.inline_records``: 20 records evaluate in about 0.5 ms."""
 
 
 class ApiSettings(msgspec.Struct, frozen=True, kw_only=True):
