@@ -10,14 +10,18 @@ from __future__ import annotations
 from batch.plan import QTY
 from batch.scan import attribute_column
 
-__all__ = ["pieces_statements"]
+__all__ = ["pieces_statement"]
 
 
-def pieces_statements(width: int, buckets: int | None = None) -> list[str]:
-    """Statements that leave every priced piece of every segment in ``pieces``.
+def pieces_statement(width: int, buckets: int | None = None) -> str:
+    """The statement that leaves every priced piece of every segment in ``pieces``.
 
     ``buckets``: when given (a few), cumulative quantities are sums of side-by-side
     columns rather than a window.
+
+    One statement: the priced segments (``sl``) and their bands (``banded``) are
+    common table expressions, held by the query while it runs. As tables of their
+    own, storing them cost more than computing them.
     """
     columns = [attribute_column(i) for i in range(width)]
     join = " AND ".join(["a.metric = r.metric", "a.bucket = r.bucket"] + [
@@ -28,7 +32,6 @@ def pieces_statements(width: int, buckets: int | None = None) -> list[str]:
         segment_sql = (f"SELECT cid, ri, bucket, SUM(q)::{QTY} AS q FROM ({segment_sql}) "
                        "GROUP BY ALL")
     segments = f"""
-    CREATE TEMP TABLE sl AS
     WITH seg AS ({segment_sql}), cumulated AS ({_cumulated(buckets)}), priced AS (
         SELECT s.*, COALESCE(o.vi, d.vi) AS vi,
                CASE WHEN o.ri IS NULL THEN NULL ELSE o.poi END AS poi,
@@ -59,7 +62,6 @@ def pieces_statements(width: int, buckets: int | None = None) -> list[str]:
     LEFT JOIN python_pairs x ON x.cid = c.cid AND x.ri = c.ri
     """
     banded = """
-    CREATE TEMP TABLE banded AS
     SELECT sl.cid, sl.ri, sl.vi, sl.poi, sl.doi, sl.ovr, sl.bucket, sl.python, sl.referenced,
            sl.single,
            sl.tag, sl.lo, sl.hi, sl.total, sl.last,
@@ -72,9 +74,9 @@ def pieces_statements(width: int, buckets: int | None = None) -> list[str]:
        OR (sl.tag = 'volume' AND (t.tier = 1 OR total > t.floor)
            AND (t.ceiling IS NULL OR total <= t.ceiling))
     """
-    pieces = f"""
+    return f"""
     CREATE TEMP TABLE pieces AS
-    WITH pieces AS (
+    WITH sl AS MATERIALIZED ({segments}), banded AS MATERIALIZED ({banded}), pieces AS (
         SELECT {head}, 0::TINYINT AS component, NULL::INTEGER AS tier,
                0::{QTY} AS price, (q - (hi - lo))::{QTY} AS quantity
         FROM sl WHERE q - (hi - lo) > 0
@@ -105,7 +107,6 @@ def pieces_statements(width: int, buckets: int | None = None) -> list[str]:
            price::{QTY} AS price, quantity::{QTY} AS quantity, python, referenced, single
     FROM pieces
     """
-    return [segments, banded, pieces]
 
 
 def _cumulated(buckets: int | None) -> str:

@@ -36,7 +36,7 @@ from batch.lines import (
 )
 from batch.output import described, write_lines
 from batch.plan import build_plan
-from batch.price import pieces_statements
+from batch.price import pieces_statement
 from batch.scan import Unrated, load_plan, pivoted, route, scan
 from engine.rules.ruleset import Ruleset
 from engine.timeline import BillingPeriod
@@ -69,8 +69,7 @@ class Rating:
         load_lines_plan(self.connection, ruleset, descriptions)
         _stage(progress, "price", 0)
         pivot = len(plan.starts) if pivoted(plan) else None
-        for statement in pieces_statements(len(plan.where_keys), pivot):
-            self.connection.execute(statement)
+        self.connection.execute(pieces_statement(len(plan.where_keys), pivot))
         query_lines(self.connection)
         query_percentages(self.connection, ruleset, plan)
         python_lines(self.connection, Finisher(ruleset, plan), descriptions, progress)
