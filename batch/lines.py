@@ -176,7 +176,7 @@ def query_percentages(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset,
     fill(connection, "pct_plan", rows)
     percentage, minimum = COMPONENTS.index("percentage"), COMPONENTS.index("minimum")
     connection.execute(f"""
-        CREATE TEMP VIEW pct_lines AS
+        CREATE TEMP TABLE pct_lines AS
         WITH inputs AS (
             SELECT p.cid, c.ri, c.vi, c.rate, p.bucket, SUM(p.quantity * p.price) AS amount,
                    bool_or(p.quantity * p.price <> 0) AS nonzero

@@ -9,15 +9,24 @@ comparing or copying a string per line.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from decimal import Decimal
+from itertools import chain
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from batch.lines import COLUMNS, DESCRIBED, Description
 
-__all__ = ["described", "write_lines"]
+__all__ = ["LineTotals", "described", "line_totals", "write_lines", "write_parquet"]
+
+LineTotals = tuple[int, int, Decimal]
+"""Lines, customers and net total of a run."""
 
 _DICTIONARY = frozenset({"rule_id", "version", "component", "label", "unit", "vat_rate",
                          "path"})
@@ -60,16 +69,46 @@ def _dictionary(values: list[str | int | None], did: pa.Array) -> pa.DictionaryA
     return pa.DictionaryArray.from_arrays(indices, pa.array(distinct, pa.string()))
 
 
+def line_totals(lines: pa.Table) -> LineTotals:
+    """Lines, distinct customers and net total of ``lines``."""
+    customers = lines.column("customer_id").combine_chunks()
+    if isinstance(customers, pa.DictionaryArray):
+        customers = customers.indices
+    net = pc.sum(lines.column("amount")).as_py() if lines.num_rows else None
+    return lines.num_rows, len(pc.unique(customers)), Decimal(net or 0)
+
+
+def write_parquet(parts: Iterator[pa.Table], target: Path) -> LineTotals:
+    """Write ``parts`` (disjoint customers, same schema) as one Parquet file; their totals.
+
+    Each part is written on a second thread while the next one is computed: encoding
+    Parquet runs on one core, the query on the others. Written under a temporary name
+    first.
+    """
+    temporary = _temporary(target)
+    first = next(parts)
+    count, customers, net = 0, 0, Decimal(0)
+    with pq.ParquetWriter(temporary, first.schema, **_PARQUET) as writer, \
+            ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
+        pending: Future[None] | None = None
+        for table in chain([first], parts):
+            if pending is not None:
+                pending.result()
+            pending = pool.submit(writer.write_table, table)
+            lines, people, amount = line_totals(table)
+            count, customers, net = count + lines, customers + people, net + amount
+        if pending is not None:
+            pending.result()
+    temporary.replace(target)
+    return count, customers, net
+
+
 def write_lines(connection: duckdb.DuckDBPyConnection, lines: pa.Table, target: Path) -> None:
     """Write ``lines`` to ``target`` by its extension, under a temporary name first."""
     suffix = target.suffix.lower()
-    temporary = target.with_name(f".{target.name}.tmp")
-    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = _temporary(target)
     if suffix == ".parquet":
-        # Statistics of the customer only: lines are sorted by it, so readers can skip
-        # row groups; the others cost a third of the writing and serve little.
-        pq.write_table(lines, temporary, compression="zstd", store_schema=False,
-                       write_statistics=["customer_id"])
+        pq.write_table(lines, temporary, **_PARQUET)
     else:
         exprs = {"quantity": _trimmed("quantity"), "unit_price": _trimmed("unit_price"),
                  "amount": "CAST(amount AS VARCHAR)"}
@@ -80,6 +119,17 @@ def write_lines(connection: duckdb.DuckDBPyConnection, lines: pa.Table, target: 
         connection.execute(f"COPY ({select}) TO '{_quoted(temporary)}' ({options})")
         connection.unregister("_described")
     temporary.replace(target)
+
+
+_PARQUET: dict[str, Any] = {"compression": "zstd", "store_schema": False,
+                            "write_statistics": ["customer_id"]}
+"""Statistics of the customer only: lines are sorted by it, so readers can skip row
+groups; the others cost a third of the writing and serve little."""
+
+
+def _temporary(target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return target.with_name(f".{target.name}.tmp")
 
 
 def _trimmed(column: str) -> str:

@@ -18,13 +18,12 @@ starts or ends. See docs/batch.md.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator
-from decimal import Decimal
 from pathlib import Path
 
 import duckdb
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from batch.finish import Finisher, RatedLine
 from batch.lines import (
@@ -34,7 +33,7 @@ from batch.lines import (
     query_lines,
     query_percentages,
 )
-from batch.output import described, write_lines
+from batch.output import LineTotals, described, line_totals, write_lines, write_parquet
 from batch.plan import build_plan
 from batch.price import pieces_statement
 from batch.scan import Unrated, load_plan, pivoted, route, scan
@@ -44,6 +43,8 @@ from engine.timeline import BillingPeriod
 __all__ = ["Rating", "Unrated", "rate_period"]
 
 Progress = Callable[[str, int, int], None]
+PART_CUSTOMERS = 5000
+"""Customers of one part of the lines (:meth:`Rating.parts`)."""
 
 
 class Rating:
@@ -73,13 +74,29 @@ class Rating:
         query_lines(self.connection)
         query_percentages(self.connection, ruleset, plan)
         python_lines(self.connection, Finisher(ruleset, plan), descriptions, progress)
-        numbers = self.connection.sql(
-            "SELECT cid, did, quantity, unit_price, amount FROM lines "
-            "ORDER BY cid, ri, dorder, s_first").to_arrow_table()
-        customers = [c for (c,) in self.connection.execute(
+        self.descriptions = descriptions.rows
+        self.customers = [c for (c,) in self.connection.execute(
             "SELECT customer_id FROM customers ORDER BY cid").fetchall()]
-        self.table = described(numbers, customers, descriptions.rows, ruleset.commit)
+        self._totals: LineTotals | None = None
         _stage(progress, "price", 1)
+
+    def parts(self, customers: int = PART_CUSTOMERS) -> Iterator[pa.Table]:
+        """The lines, described, in the engine's order, ``customers`` customers a table.
+
+        At least one table, empty when there is no line.
+        """
+        count = len(self.customers)
+        for start in range(0, max(count, 1), customers):
+            numbers = self.connection.sql(
+                "SELECT cid, did, quantity, unit_price, amount FROM lines "
+                "WHERE cid >= $1 AND cid < $2 ORDER BY cid, ri, dorder, s_first",
+                params=[start, start + customers]).to_arrow_table()
+            yield described(numbers, self.customers, self.descriptions, self.ruleset.commit)
+
+    @functools.cached_property
+    def table(self) -> pa.Table:
+        """Every line, in one table."""
+        return pa.concat_tables(self.parts(max(len(self.customers), 1)))
 
     def lines(self) -> Iterator[RatedLine]:
         """Every line, customer by customer, in the engine's order."""
@@ -88,16 +105,20 @@ class Rating:
                 yield RatedLine(**row)
 
     def write(self, target: Path) -> None:
-        """Write every line to ``target`` (Parquet, CSV or JSON Lines by extension)."""
-        write_lines(self.connection, self.table, target)
+        """Write every line to ``target`` (Parquet, CSV or JSON Lines by extension).
 
-    def totals(self) -> tuple[int, int, Decimal]:
+        Parquet is written part by part, each part while the next one is queried.
+        """
+        if target.suffix.lower() == ".parquet":
+            self._totals = write_parquet(self.parts(), target)
+        else:
+            write_lines(self.connection, self.table, target)
+
+    def totals(self) -> LineTotals:
         """Lines, customers and net total."""
-        customers = self.table.column("customer_id").combine_chunks()
-        net = pc.sum(self.table.column("amount")).as_py() if self.table.num_rows else None
-        distinct = len(pc.unique(customers.indices)) if isinstance(
-            customers, pa.DictionaryArray) else len(pc.unique(customers))
-        return self.table.num_rows, distinct, Decimal(net or 0)
+        if self._totals is None:
+            self._totals = line_totals(self.table)
+        return self._totals
 
     def close(self) -> None:
         """Release the connection."""

@@ -47,16 +47,16 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
     with staged_progress() as progress:
         try:
             rating = Rating(ruleset, month, files, progress, threads, memory_limit, spill)
+            try:
+                if out is not None:
+                    progress("write", 0, 1)
+                    rating.write(out)
+                    progress("write", 1, 1)
+                count, customers, net = rating.totals()
+            finally:
+                rating.close()
         except duckdb.Error as error:
             raise UserError(f"rating {month.label} failed: {error}") from error
-        try:
-            if out is not None:
-                progress("write", 0, 1)
-                rating.write(out)
-                progress("write", 1, 1)
-            count, customers, net = rating.totals()
-        finally:
-            rating.close()
     if out is None:
         _summary(rating.lines())
     click.echo(f"{month.label}: {count} lines, {customers} customers, "
