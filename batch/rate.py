@@ -36,7 +36,7 @@ from batch.lines import (
 from batch.output import LineTotals, described, line_totals, write_lines, write_parquet
 from batch.plan import build_plan
 from batch.price import pieces_statement
-from batch.scan import Unrated, load_plan, pivoted, route, scan
+from batch.scan import Unrated, direct_rules, load_plan, pivoted, route, scan
 from engine.rules.ruleset import Ruleset
 from engine.timeline import BillingPeriod
 
@@ -70,7 +70,8 @@ class Rating:
         load_lines_plan(self.connection, ruleset, descriptions)
         _stage(progress, "price", 0)
         pivot = len(plan.starts) if pivoted(plan) else None
-        self.connection.execute(pieces_statement(len(plan.where_keys), pivot))
+        direct = direct_rules(self.connection, plan)
+        self.connection.execute(pieces_statement(len(plan.where_keys), pivot, direct))
         query_lines(self.connection)
         query_percentages(self.connection, ruleset, plan)
         python_lines(self.connection, Finisher(ruleset, plan), descriptions, progress)

@@ -20,7 +20,8 @@ from batch.plan import QTY, Plan
 from engine.index import Route, pricing_index
 from engine.rules.ruleset import Ruleset
 
-__all__ = ["Unrated", "attribute_column", "fill", "load_plan", "pivoted", "route", "scan"]
+__all__ = ["Unrated", "attribute_column", "direct_rules", "fill", "load_plan", "pivoted", "route",
+           "scan"]
 
 
 class Unrated(msgspec.Struct, frozen=True, kw_only=True):
@@ -42,7 +43,7 @@ def attribute_column(index: int) -> str:
 
 
 def load_plan(connection: duckdb.DuckDBPyConnection, plan: Plan) -> None:
-    """Create the plan's tables (models, tiers, prices) and the empty ``agg`` table."""
+    """Create the plan's tables (models, tiers, prices) and the empty ``outside`` table."""
     connection.execute(f"""
         CREATE TEMP TABLE models (model_id INTEGER, tag VARCHAR, included {QTY},
             unit_price {QTY}, size {QTY}, package_price {QTY}, fee {QTY}, whole_size BIGINT);
@@ -55,8 +56,7 @@ def load_plan(connection: duckdb.DuckDBPyConnection, plan: Plan) -> None:
                         ("prices", plan.prices)):
         fill(connection, table, rows)
     attributes = "".join(f", {attribute_column(i)} VARCHAR" for i in range(len(plan.where_keys)))
-    connection.execute(f"CREATE TEMP TABLE agg (cid INTEGER, metric VARCHAR"
-                       f"{attributes}, bucket INTEGER, q {QTY})")
+    connection.execute(f"CREATE TEMP TABLE outside (metric VARCHAR{attributes})")
 
 
 def fill(connection: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[Any, ...]]) -> None:
@@ -101,7 +101,7 @@ def _sums_sql(plan: Plan) -> list[str]:
 
 def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
           progress: Callable[[str, int, int], None] | None) -> None:
-    """Sum every file's quantities into ``agg``, one file at a time.
+    """Sum every file's quantities into ``sums``, one file at a time; define ``agg``.
 
     With few buckets (the common case), each (customer, metric, attributes) is one group
     holding one sum per bucket: as many groups as a plain sum per customer and metric.
@@ -127,8 +127,7 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
         else:
             connection.execute(f"INSERT INTO sums {query}", [*paths, str(path)])
         # Parquet statistics skip this query's reading when no record is outside.
-        connection.execute(f"INSERT INTO agg SELECT DISTINCT NULL, {rest}, -1, NULL "
-                           f"FROM {source} "
+        connection.execute(f"INSERT INTO outside SELECT DISTINCT {rest} FROM {source} "
                            f"WHERE timestamp < {_literal(plan.period.start)} "
                            f"OR timestamp >= {_literal(plan.period.end)}",
                            [*paths, str(path)])
@@ -142,13 +141,19 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
     else:
         fine = "SELECT * FROM sums WHERE bucket >= 0"
     _index_customers(connection)
+    # Views, computed where they are read: ``agg`` once, by the pricing statement.
     connection.execute(f"""
-        INSERT INTO agg
+        CREATE TEMP VIEW agg AS
         SELECT u.cid, {rest.replace("metric", "f.metric")},
-               COALESCE(c.coarse, f.bucket) AS bucket, SUM(q)::{QTY}
+               COALESCE(c.coarse, f.bucket) AS bucket, SUM(q)::{QTY} AS q
         FROM ({fine}) f JOIN customers u ON u.customer_id = f.customer_id
         LEFT JOIN coarse c ON c.metric = f.metric AND c.bucket = f.bucket
-        GROUP BY ALL
+        GROUP BY ALL;
+        CREATE TEMP VIEW agg_keys AS
+        SELECT DISTINCT {rest.replace("metric", "f.metric")},
+               COALESCE(c.coarse, f.bucket) AS bucket
+        FROM ({fine}) f LEFT JOIN coarse c ON c.metric = f.metric AND c.bucket = f.bucket
+        UNION SELECT {rest}, -1 FROM outside;
     """)
 
 
@@ -166,17 +171,20 @@ def _small(connection: duckdb.DuckDBPyConnection, path: Path) -> bool:
     return row is not None and all(row)
 
 
+def coarse_bucket(plan: Plan, metric: str, bucket: int) -> int:
+    """The bucket into which ``metric``'s records of ``bucket`` are summed."""
+    cuts = plan.metric_cuts.get(metric, ())
+    return max((c for c in cuts if c <= bucket), default=0)
+
+
 def _coarse(connection: duckdb.DuckDBPyConnection, plan: Plan) -> None:
     """Fill ``coarse``: (metric, bucket, coarse bucket).
 
     A metric's buckets where nothing changes for it are merged into the last one where
     something does (0 when nothing does).
     """
-    rows = []
-    for metric in plan.metrics:
-        cuts = plan.metric_cuts.get(metric, ())
-        for bucket in range(len(plan.starts)):
-            rows.append((metric, bucket, max((c for c in cuts if c <= bucket), default=0)))
+    rows = [(metric, bucket, coarse_bucket(plan, metric, bucket))
+            for metric in plan.metrics for bucket in range(len(plan.starts))]
     connection.execute("CREATE TEMP TABLE coarse (metric VARCHAR, bucket INTEGER, "
                        "coarse INTEGER)")
     fill(connection, "coarse", rows)
@@ -187,7 +195,7 @@ def route(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset, plan: Plan,
     """Fill ``routes`` (metric, attributes, bucket → rule) and say what no rule takes."""
     width = len(plan.where_keys)
     columns = "".join(f", {attribute_column(i)}" for i in range(width))
-    keys = connection.execute(f"SELECT DISTINCT metric{columns}, bucket FROM agg").fetchall()
+    keys = connection.execute(f"SELECT metric{columns}, bucket FROM agg_keys").fetchall()
     routes_by_metric = pricing_index(ruleset).routes
     position = {rule.id: i for i, rule in enumerate(ruleset.rules)}
     routes: list[tuple[Any, ...]] = []
@@ -208,6 +216,37 @@ def route(connection: duckdb.DuckDBPyConnection, ruleset: Ruleset, plan: Plan,
     counts = _count_refused(connection, plan, files, refused) if refused else {}
     return [Unrated(metric=m, code=c, records=counts.get((m, c), 0), message=text)
             for (m, c), text in sorted(messages.items())]
+
+
+def direct_rules(connection: duckdb.DuckDBPyConnection, plan: Plan) -> bool:
+    """Whether pricing can read the scan's ``sums`` directly; if so, fill ``direct_rules``.
+
+    It can when no ``where`` tests attributes, the buckets are side by side, every metric
+    goes to one rule all period (or to none) and every rule takes one metric: a row of
+    ``sums`` is then a (customer, rule) with its quantities, once each metric's buckets
+    are merged as ``coarse`` says. ``direct_rules`` holds (metric, rule, the merged
+    bucket of each bucket).
+    """
+    if plan.where_keys or not pivoted(plan):
+        return False
+    rows = connection.execute("""
+        SELECT k.metric, COUNT(*) FILTER (WHERE r.ri IS NULL), COUNT(DISTINCT r.ri), MIN(r.ri)
+        FROM agg_keys k LEFT JOIN routes r ON r.metric = k.metric AND r.bucket = k.bucket
+        WHERE k.bucket >= 0 GROUP BY k.metric
+    """).fetchall()
+    if any(rules > 1 or (rules and refused) for _, refused, rules, _ in rows):
+        return False
+    routed = [(metric, ri) for metric, _, rules, ri in rows if rules]
+    if len({ri for _, ri in routed}) < len(routed):
+        return False
+    buckets = range(len(plan.starts))
+    connection.execute("CREATE TEMP TABLE direct_rules (metric VARCHAR, ri INTEGER"
+                       + "".join(f", c{j} INTEGER" for j in buckets) + ")")
+    known = set(plan.metrics)
+    fill(connection, "direct_rules", [
+        (metric, ri, *(coarse_bucket(plan, metric, j) if metric in known else j
+                       for j in buckets)) for metric, ri in routed])
+    return True
 
 
 def _count_refused(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],

@@ -12,11 +12,14 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from tempfile import TemporaryDirectory
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from batch.scan import direct_rules
 from engine.usage import UsageRecord
 from tests.batch.helpers import batch_rows, engine_rows, store_records
 from tests.conftest import ruleset_from
@@ -130,12 +133,18 @@ def usage(draw: st.DrawFn, metrics: list[str]) -> list[UsageRecord]:
     return records
 
 
+@pytest.mark.parametrize("sums", ["read directly", "regrouped"])
 @given(st.data())
-def test_batch_rating_equals_per_request_evaluation(data: st.DataObject) -> None:
+def test_batch_rating_equals_per_request_evaluation(sums: str, data: st.DataObject) -> None:
+    """Both ways of pricing the scan's sums (:func:`batch.scan.direct_rules`) agree."""
     files, metrics = data.draw(rulesets())
     ruleset = ruleset_from(files)
     records = data.draw(usage(metrics))
     expected = engine_rows(ruleset, records)
-    with TemporaryDirectory() as folder:
+    with TemporaryDirectory() as folder, patch(
+            "batch.rate.direct_rules",
+            side_effect=None if sums == "read directly" else lambda *_: False,
+            wraps=direct_rules) as chosen:
         stored = store_records(Path(folder), records)
         assert batch_rows(ruleset, [stored]) == expected
+        assert chosen.called

@@ -187,3 +187,54 @@ rules:
         assert rows == expected
         assert amounts(rows)[-1] == ("2026-01-01", "percentage", None, Decimal("3.00"),
                                      Decimal("1.50"))
+
+
+HANDOVER = """\
+rules:
+  - id: old
+    metric: m
+    unit: h
+    label: "Ancien"
+    until: 2026-10-15
+    versions:
+      - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.10"}
+  - id: new
+    metric: m
+    unit: h
+    label: "Nouveau"
+    versions:
+      - {effective_from: 2026-10-15, model: per_unit, unit_price: "0.20"}
+  - id: disk
+    metric: d
+    unit: GB
+    label: "Disque"
+    versions:
+      - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.03"}
+"""
+"""Metric ``m`` goes to one rule, then to another, on 15 October."""
+
+
+@pytest.mark.parametrize(("rules", "direct"), [(EDGES, True), (HANDOVER, False)])
+def test_sums_are_read_directly_only_when_each_metric_has_one_rule(
+        tmp_path: Path, rules: str, direct: bool) -> None:
+    ruleset = pricing(rules)
+    metrics = ("m", "d") if rules == HANDOVER else ("m",)
+    records = [record(q, at, metric=metric, event=f"{metric}{i}", customer=f"C-{i % 2}")
+               for i, (q, at) in enumerate([("3", "2026-10-02T10:00:00Z"),
+                                            ("4", "2026-10-15T10:00:00Z"),
+                                            ("5", "2026-10-30T10:00:00Z")])
+               for metric in metrics]
+    files = [store_records(tmp_path, records[:3], run="a"),
+             store_records(tmp_path, records[3:], run="b")]
+    chosen: list[bool] = []
+    original = batch.scan.direct_rules
+
+    def spy(*args: object) -> bool:
+        chosen.append(original(*args))  # type: ignore[arg-type]
+        return chosen[-1]
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("batch.rate.direct_rules", spy)
+        rows = batch_rows(ruleset, files)
+    assert chosen == [direct]
+    assert rows == engine_rows(ruleset, records)
