@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from decimal import Decimal
 from itertools import chain
 from pathlib import Path
@@ -82,13 +83,12 @@ def write_parquet(parts: Iterator[pa.Table], target: Path) -> LineTotals:
     """Write ``parts`` (disjoint customers, same schema) as one Parquet file; their totals.
 
     Each part is written on a second thread while the next one is computed: encoding
-    Parquet runs on one core, the query on the others. Written under a temporary name
-    first.
+    Parquet runs on one core, the query on the others.
     """
-    temporary = _temporary(target)
     first = next(parts)
     count, customers, net = 0, 0, Decimal(0)
-    with pq.ParquetWriter(temporary, first.schema, **_PARQUET) as writer, \
+    with _replacing(target) as temporary, \
+            pq.ParquetWriter(temporary, first.schema, **_PARQUET) as writer, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
         pending: Future[None] | None = None
         for table in chain([first], parts):
@@ -99,26 +99,24 @@ def write_parquet(parts: Iterator[pa.Table], target: Path) -> LineTotals:
             count, customers, net = count + lines, customers + people, net + amount
         if pending is not None:
             pending.result()
-    temporary.replace(target)
     return count, customers, net
 
 
 def write_lines(connection: duckdb.DuckDBPyConnection, lines: pa.Table, target: Path) -> None:
-    """Write ``lines`` to ``target`` by its extension, under a temporary name first."""
+    """Write ``lines`` to ``target`` by its extension."""
     suffix = target.suffix.lower()
-    temporary = _temporary(target)
-    if suffix == ".parquet":
-        pq.write_table(lines, temporary, **_PARQUET)
-    else:
-        exprs = {"quantity": _trimmed("quantity"), "unit_price": _trimmed("unit_price"),
-                 "amount": "CAST(amount AS VARCHAR)"}
-        columns = ", ".join(f"{exprs.get(c, c)} AS {c}" for c in COLUMNS)
-        options = "FORMAT csv, HEADER" if suffix == ".csv" else "FORMAT json"
-        connection.register("_described", lines)
-        select = f"SELECT {columns} FROM _described"  # noqa: S608 (our constant names)
-        connection.execute(f"COPY ({select}) TO '{_quoted(temporary)}' ({options})")
-        connection.unregister("_described")
-    temporary.replace(target)
+    with _replacing(target) as temporary:
+        if suffix == ".parquet":
+            pq.write_table(lines, temporary, **_PARQUET)
+        else:
+            exprs = {"quantity": _trimmed("quantity"), "unit_price": _trimmed("unit_price"),
+                     "amount": "CAST(amount AS VARCHAR)"}
+            columns = ", ".join(f"{exprs.get(c, c)} AS {c}" for c in COLUMNS)
+            options = "FORMAT csv, HEADER" if suffix == ".csv" else "FORMAT json"
+            connection.register("_described", lines)
+            select = f"SELECT {columns} FROM _described"  # noqa: S608 (our constant names)
+            connection.execute(f"COPY ({select}) TO '{_quoted(temporary)}' ({options})")
+            connection.unregister("_described")
 
 
 _PARQUET: dict[str, Any] = {"compression": "zstd", "store_schema": False,
@@ -127,9 +125,20 @@ _PARQUET: dict[str, Any] = {"compression": "zstd", "store_schema": False,
 groups; the others cost a third of the writing and serve little."""
 
 
-def _temporary(target: Path) -> Path:
+@contextmanager
+def _replacing(target: Path) -> Iterator[Path]:
+    """A temporary name beside ``target``: renamed to it on success, removed on failure.
+
+    A reader never sees half a file, and a failed run leaves none.
+    """
     target.parent.mkdir(parents=True, exist_ok=True)
-    return target.with_name(f".{target.name}.tmp")
+    temporary = target.with_name(f".{target.name}.tmp")
+    try:
+        yield temporary
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    temporary.replace(target)
 
 
 def _trimmed(column: str) -> str:

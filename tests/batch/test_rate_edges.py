@@ -3,12 +3,16 @@ ties, records outside the period, many buckets, a small memory limit and progres
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 import batch.scan
+from batch.output import line_totals, write_parquet
 from batch.rate import Rating, rate_period
 from engine.timeline import parse_period
 from tests.batch.helpers import Row, batch_rows, engine_rows, store_records
@@ -238,3 +242,41 @@ def test_sums_are_read_directly_only_when_each_metric_has_one_rule(
         rows = batch_rows(ruleset, files)
     assert chosen == [direct]
     assert rows == engine_rows(ruleset, records)
+
+
+def test_lines_written_part_by_part_are_the_lines_of_one_table(tmp_path: Path) -> None:
+    ruleset = pricing(EDGES)
+    records = [record(str(i % 7), f"2026-10-{i % 28 + 1:02d}T10:00:00Z", event=f"e{i}",
+                      customer=f"C-{i % 5}") for i in range(40)]
+    rating = Rating(ruleset, parse_period("2026-10", ruleset.zone),
+                    [store_records(tmp_path, records)], threads=1)
+    target = tmp_path / "out" / "lines.parquet"
+    try:
+        totals = write_parquet(rating.parts(customers=2), target)
+        whole = rating.table
+    finally:
+        rating.close()
+    written = pq.ParquetFile(target)
+    assert written.metadata.num_row_groups == 3  # customers 0-1, 2-3 and 4
+    assert written.read().to_pylist() == whole.to_pylist()
+    assert totals == line_totals(whole)
+    assert totals[:2] == (whole.num_rows, 5)
+
+
+def test_a_failed_write_leaves_no_file(tmp_path: Path) -> None:
+    ruleset = pricing(EDGES)
+    rating = Rating(ruleset, parse_period("2026-10", ruleset.zone),
+                    [store_records(tmp_path, [record("3", "2026-10-02T10:00:00Z")])],
+                    threads=1)
+    target = tmp_path / "lines.parquet"
+
+    def failing() -> Iterator[pa.Table]:
+        yield from rating.parts()
+        raise RuntimeError("the query failed")
+
+    try:
+        with pytest.raises(RuntimeError, match="the query failed"):
+            write_parquet(failing(), target)
+    finally:
+        rating.close()
+    assert list(tmp_path.glob("*lines.parquet*")) == []
