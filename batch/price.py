@@ -62,19 +62,19 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
           WHERE p.customer_id IS NULL GROUP BY ALL) v ON v.ri = c.ri AND v.vi = c.vi
     LEFT JOIN python_pairs x ON x.cid = c.cid AND x.ri = c.ri
     """
-    banded = """
+    band = """
     SELECT sl.cid, sl.ri, sl.vi, sl.poi, sl.doi, sl.ovr, sl.bucket, sl.python, sl.referenced,
-           sl.single,
-           sl.tag, sl.lo, sl.hi, sl.total, sl.last,
+           sl.single, sl.tag, sl.lo, sl.hi, sl.total, sl.last,
            t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor,
            greatest(lo, t.floor) AS low,
            CASE WHEN t.ceiling IS NULL THEN hi ELSE least(hi, t.ceiling) END AS high
-    FROM sl JOIN tiers t USING (model_id)
-    WHERE (sl.tag = 'graduated' AND hi > lo AND hi > t.floor  -- the bands the slice meets
-           AND (t.ceiling IS NULL OR lo < t.ceiling))
-       OR (sl.tag = 'volume' AND (t.tier = 1 OR total > t.floor)
-           AND (t.ceiling IS NULL OR total <= t.ceiling))
+    FROM (SELECT * FROM sl WHERE {}) sl JOIN tiers t USING (model_id)
     """
+    banded = (  # graduated: the bands the slice meets; volume: the band of the total
+        band.format("tag = 'graduated' AND hi > lo")
+        + "WHERE hi > t.floor AND (t.ceiling IS NULL OR lo < t.ceiling) UNION ALL"
+        + band.format("tag = 'volume'")
+        + "WHERE (t.tier = 1 OR total > t.floor) AND (t.ceiling IS NULL OR total <= t.ceiling)")
     return f"""
     CREATE TEMP TABLE pieces AS
     WITH sl AS MATERIALIZED ({segments}), banded AS MATERIALIZED ({banded}), pieces AS (
