@@ -141,7 +141,8 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
     else:
         fine = "SELECT * FROM sums WHERE bucket >= 0"
     _index_customers(connection)
-    # Views, computed where they are read: ``agg`` once, by the pricing statement.
+    # ``agg`` is a view, computed once, where the pricing statement reads it; its keys
+    # (a few rows) are a table, read by routing and by ``direct_rules``.
     connection.execute(f"""
         CREATE TEMP VIEW agg AS
         SELECT u.cid, {rest.replace("metric", "f.metric")},
@@ -149,7 +150,7 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
         FROM ({fine}) f JOIN customers u ON u.customer_id = f.customer_id
         LEFT JOIN coarse c ON c.metric = f.metric AND c.bucket = f.bucket
         GROUP BY ALL;
-        CREATE TEMP VIEW agg_keys AS
+        CREATE TEMP TABLE agg_keys AS
         SELECT DISTINCT {rest.replace("metric", "f.metric")},
                COALESCE(c.coarse, f.bucket) AS bucket
         FROM ({fine}) f LEFT JOIN coarse c ON c.metric = f.metric AND c.bucket = f.bucket
