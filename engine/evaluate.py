@@ -13,6 +13,7 @@ from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
 from engine.diagnostics import Diagnostic, DiagnosticsError
 from engine.index import pricing_index
+from engine.instants import isoformats
 from engine.lines import build_lines
 from engine.mentions import select_mentions
 from engine.money import ZERO, format_decimal
@@ -107,8 +108,10 @@ def usage_digest(records: Iterable[UsageRecord]) -> str:
     """
     keyed = [(r.timestamp.astimezone(UTC), r.event_id, r) for r in records]
     keyed.sort(key=_instant_and_id)
-    rows = [[event_id, r.customer_id, r.metric, format_decimal(r.quantity), at.isoformat(),
-             [list(a) for a in r.attributes]] for at, event_id, r in keyed]
+    instants = isoformats([at for at, _, _ in keyed])
+    rows = [[event_id, r.customer_id, r.metric, format_decimal(r.quantity), at,
+             [list(a) for a in r.attributes]]
+            for at, (_, event_id, r) in zip(instants, keyed, strict=True)]
     return "sha256:" + sha256_hex(canonical_bytes(rows))
 
 
