@@ -7,7 +7,8 @@ period, for a continuous service billed per period). Both instants are in the re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date
+from operator import attrgetter, itemgetter
 
 from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
@@ -122,9 +123,11 @@ def _inputs(records: Iterable[UsageRecord]) -> list[Input]:
             for at, event_id, r in keyed]
 
 
-def _instant_and_id(item: tuple[datetime, str, UsageRecord]) -> tuple[datetime, str]:
-    """Sort key of (UTC instant, event id, record): instants compare fast in UTC."""
-    return item[0], item[1]
+_instant_and_id = itemgetter(0, 1)
+"""Sort key of (UTC instant, event id, record): instants compare fast in UTC."""
+
+_input_order = attrgetter("timestamp", "event_id", "from_rule")
+"""Sort key of a percentage rule's inputs."""
 
 
 def _contributions(rule: PricingRule, charges: dict[str, list[Charge]]) -> list[Input]:
@@ -132,6 +135,6 @@ def _contributions(rule: PricingRule, charges: dict[str, list[Charge]]) -> list[
     items = [Input(timestamp=c.at, event_id=c.event_id, from_rule=ref,
                    quantity=c.piece.amount if c.base is None else c.base)
              for ref in sorted(referenced) for c in charges.get(ref, ()) if c.piece.amount]
-    return sorted(items, key=lambda i: (i.timestamp, i.event_id, i.from_rule))
+    return sorted(items, key=_input_order)
 
 

@@ -21,6 +21,8 @@ def build_lines(charges: Iterable[Charge], timeline: RuleTimeline, commit: str) 
     for charge in charges:
         groups.setdefault(charge.key, []).append(charge)
     lines = [_line(key, group, timeline, commit) for key, group in groups.items()]
+    if len(lines) < 2:
+        return lines
     return sorted(lines, key=lambda line: (
         line.component == "minimum", line.version, line.provenance.override_id or "",
         _COMPONENT_ORDER[line.component], line.tier or 0))
@@ -44,7 +46,8 @@ def _line(key: LineKey, group: list[Charge], timeline: RuleTimeline, commit: str
     amount = line_amount(key, quantity, sum([c.piece.amount for c in group], ZERO))
     if key.component in PROPORTIONAL:
         quantity = round_cents(quantity)
-    label, unit, provenance = describe_line(key, timeline, commit)
+    described = timeline.described.get((key, commit))
+    label, unit, provenance = described or describe_line(key, timeline, commit)
     instants = [c.at for c in group]
     return Line(rule_id=timeline.rule.id, version=provenance.version, label=label,
                 component=key.component, tier=key.tier, quantity=quantity, unit=unit,
