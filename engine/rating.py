@@ -170,8 +170,10 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
         first, last = priced == 0, position == last_position
         if is_percentage:
             part = Slice(lo=ZERO, hi=quantity, total=raw_total, first=first, last=last)
+        elif not (included := model.included):
+            # Nothing included: the record's slice is its own quantity, none of it free.
+            part = Slice(lo=before, hi=cumulative, total=raw_total, first=first, last=last)
         else:
-            included = model.included
             # max(ZERO, x), spelled out: a comparison costs a third of a call to max
             lo, hi, total = before - included, cumulative - included, raw_total - included
             part = Slice(lo=lo if lo > ZERO else ZERO, hi=hi if hi > ZERO else ZERO,

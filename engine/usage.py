@@ -151,8 +151,16 @@ def plain_record(fields: tuple[str, str, str, str, str], attributes: Mapping[str
         return None
     return UsageRecord(event_id=event_id, customer_id=customer_id, metric=metric,
                        quantity=Decimal(quantity), timestamp=instant,
-                       attributes=tuple(sorted((k, v) for k, v in attributes.items() if v)),
-                       source=source, row=position)
+                       attributes=_attributes(attributes), source=source, row=position)
+
+
+def _attributes(attributes: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The non-empty attributes, sorted by name."""
+    if not attributes:
+        return ()
+    pairs = [(k, v) for k, v in attributes.items() if v]
+    pairs.sort()
+    return tuple(pairs)
 
 
 def parse_records(rows: Iterable[Mapping[str, Any]], source: str, first: int = 1
