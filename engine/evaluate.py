@@ -20,12 +20,12 @@ from engine.mentions import select_mentions
 from engine.money import ZERO, format_decimal
 from engine.rating import Charge, Input, RuleTimeline, rate_rule
 from engine.results import Evaluation, Line, Totals
-from engine.routing import route_records
+from engine.routing import route_timed
 from engine.rules.pricing import Percentage, PricingRule
 from engine.rules.ruleset import Ruleset
 from engine.tax_fr import apply_taxes
 from engine.timeline import BillingPeriod
-from engine.usage import UsageRecord, dedupe
+from engine.usage import Timed, UsageRecord, dedupe
 
 __all__ = ["check_usage", "evaluate", "price_lines", "usage_digest"]
 
@@ -34,22 +34,29 @@ def check_usage(ruleset: Ruleset, customer_id: str, period: BillingPeriod,
                 records: Iterable[UsageRecord]
                 ) -> tuple[dict[str, list[UsageRecord]], list[Diagnostic]]:
     """Records by rule id, deduplicated; every record that cannot be priced is a problem."""
+    routed, problems = _checked(ruleset, customer_id, period, records)
+    return {rule_id: [r for _, _, r in group] for rule_id, group in routed.items()}, problems
+
+
+def _checked(ruleset: Ruleset, customer_id: str, period: BillingPeriod,
+             records: Iterable[UsageRecord]) -> tuple[dict[str, list[Timed]], list[Diagnostic]]:
+    """:func:`check_usage`, each record kept with its UTC instant (converted once here)."""
     unique, problems = dedupe(records)
-    mine = []
+    mine: list[Timed] = []
     start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
     for record in unique:
         if record.customer_id != customer_id:
             problems.append(_problem(record, "customer_id", "usage.other_customer",
                                      f"record is for customer {record.customer_id!r}, not "
                                      f"{customer_id!r}"))
-        elif not start <= record.timestamp.astimezone(UTC) < end:
+        elif not start <= (instant := record.timestamp.astimezone(UTC)) < end:
             problems.append(_problem(record, "timestamp", "usage.outside_period",
                                      f"{record.timestamp.isoformat()} is outside period "
                                      f"{period.label} [{period.start.isoformat()}, "
                                      f"{period.end.isoformat()})"))
         else:
-            mine.append(record)
-    routed, unrouted = route_records(ruleset, mine)
+            mine.append((instant, record.event_id, record))
+    routed, unrouted = route_timed(ruleset, mine)
     return routed, problems + unrouted
 
 
@@ -61,6 +68,13 @@ def _problem(record: UsageRecord, field: str, code: str, message: str) -> Diagno
 def price_lines(ruleset: Ruleset, customer_id: str,
                 routed: dict[str, list[UsageRecord]]) -> tuple[Line, ...]:
     """Every rule's lines for the customer, in ruleset order; percentages after their bases."""
+    return _priced(ruleset, customer_id, {
+        rule_id: [(r.timestamp.astimezone(UTC), r.event_id, r) for r in group]
+        for rule_id, group in routed.items()})
+
+
+def _priced(ruleset: Ruleset, customer_id: str,
+            routed: dict[str, list[Timed]]) -> tuple[Line, ...]:
     index = pricing_index(ruleset)
     charges: dict[str, list[Charge]] = {}
     timelines: dict[str, RuleTimeline] = {}
@@ -82,10 +96,10 @@ def evaluate(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
 
     Mentions are those in force on ``issue_date``, by default the last day of the period.
     """
-    routed, problems = check_usage(ruleset, customer.id, period, records)
+    routed, problems = _checked(ruleset, customer.id, period, records)
     if problems:
         raise DiagnosticsError(problems)
-    priced = price_lines(ruleset, customer.id, routed)
+    priced = _priced(ruleset, customer.id, routed)
     lines, taxes, extra = apply_taxes(ruleset, customer, period, priced)
     issued = issue_date or period.last_day
     mentions = select_mentions(ruleset, customer, period, lines, taxes, issue_date=issued)
@@ -98,7 +112,7 @@ def evaluate(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
                       totals=Totals(net=net, tax=tax, gross=net + tax,
                                     currency=ruleset.manifest.currency),
                       tax_point=period.tax_point, issue_date=issued, usage_count=len(kept),
-                      usage_digest=usage_digest(kept), extra=extra)
+                      usage_digest=_digest(kept), extra=extra)
 
 
 def usage_digest(records: Iterable[UsageRecord]) -> str:
@@ -107,7 +121,10 @@ def usage_digest(records: Iterable[UsageRecord]) -> str:
     Equal content gives equal digests however it was written: instants in UTC, quantities
     without trailing zeros (``1.50`` and ``1.5``, ``+02:00`` and ``Z`` are the same event).
     """
-    keyed = [(r.timestamp.astimezone(UTC), r.event_id, r) for r in records]
+    return _digest([(r.timestamp.astimezone(UTC), r.event_id, r) for r in records])
+
+
+def _digest(keyed: list[Timed]) -> str:
     keyed.sort(key=_instant_and_id)
     instants = isoformats([at for at, _, _ in keyed])
     rows = [[event_id, r.customer_id, r.metric, format_decimal(r.quantity), at,
@@ -116,11 +133,9 @@ def usage_digest(records: Iterable[UsageRecord]) -> str:
     return "sha256:" + sha256_hex(canonical_bytes(rows))
 
 
-def _inputs(records: Iterable[UsageRecord]) -> list[Input]:
-    keyed = [(r.timestamp.astimezone(UTC), r.event_id, r) for r in records]
-    keyed.sort(key=_instant_and_id)
+def _inputs(records: Iterable[Timed]) -> list[Input]:
     return [Input(timestamp=at, event_id=event_id, quantity=r.quantity)
-            for at, event_id, r in keyed]
+            for at, event_id, r in sorted(records, key=_instant_and_id)]
 
 
 _instant_and_id = itemgetter(0, 1)

@@ -19,8 +19,8 @@ from engine.money import DecimalSyntaxError, parse_decimal
 
 _PLAIN = re.compile(r"\d+(\.\d+)?\Z")
 
-__all__ = ["REQUIRED_FIELDS", "UsageRecord", "dedupe", "parse_record", "parse_records",
-           "parse_timestamp", "plain_record"]
+__all__ = ["REQUIRED_FIELDS", "Timed", "UsageRecord", "dedupe", "parse_record",
+           "parse_records", "parse_timestamp", "plain_record"]
 
 REQUIRED_FIELDS = ("event_id", "customer_id", "metric", "quantity", "timestamp")
 _REQUIRED = frozenset(REQUIRED_FIELDS)
@@ -48,6 +48,10 @@ class UsageRecord(msgspec.Struct, frozen=True, kw_only=True):
     def content(self) -> tuple[object, ...]:
         """What must match for two records with one ``event_id`` to be the same event."""
         return (self.customer_id, self.metric, self.quantity, self.timestamp, self.attributes)
+
+
+Timed = tuple[datetime, str, "UsageRecord"]
+"""A record with its instant in UTC and its event id: its sort key, computed once."""
 
 
 def parse_timestamp(text: str) -> datetime:
