@@ -92,7 +92,8 @@ class RuleTimeline:
         self.raters = [RATERS[_tag(v)] for v in rule.versions]
         self.described: dict[tuple[LineKey, str], tuple[str, str, Provenance]] = {}
         """Label, unit and provenance of each line key, filled by :mod:`engine.lines`."""
-        self._keys: dict[tuple[int, int | None, str, int | None, Decimal], LineKey] = {}
+        self.keys: dict[tuple[int, int | None, str, int | None, Decimal], LineKey] = {}
+        """Line keys by version, override version, component, tier and unit price."""
 
     def key(self, version_index: int, override_index: int | None, piece: Piece) -> LineKey:
         """The line key of ``piece``, one shared object per distinct key.
@@ -102,14 +103,14 @@ class RuleTimeline:
         object it was made with, so the price keeps the precision it was written with.
         """
         unit_price = piece.unit_price
-        found = self._keys.get((version_index, override_index, piece.component, piece.tier,
+        found = self.keys.get((version_index, override_index, piece.component, piece.tier,
                                 unit_price))
         if found is None or found.unit_price is not unit_price:
             made = LineKey(rule_id=self.rule.id, version_index=version_index,
                            override_index=override_index, component=piece.component,
                            tier=piece.tier, unit_price=unit_price)
             if found is None:
-                self._keys[(version_index, override_index, piece.component, piece.tier,
+                self.keys[(version_index, override_index, piece.component, piece.tier,
                             unit_price)] = made
             return made
         return found
@@ -134,9 +135,11 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
     """Charges of ``inputs`` (sorted by timestamp then event id) under ``timeline``.
 
     Inputs outside every version are the caller's to reject; here they are skipped. The
-    loop is the innermost of an evaluation, hence one function with its names held local.
+    loop is the innermost of an evaluation, hence one long function with its names held
+    local and the usual line key looked up in place (:meth:`RuleTimeline.key` otherwise).
     """
-    versions, raters, key_of = timeline.rule.versions, timeline.raters, timeline.key
+    versions, raters, key_of, known = (timeline.rule.versions, timeline.raters, timeline.key,
+                                       timeline.keys)
     starts, until, override = timeline.starts, timeline.until, timeline.override
     is_percentage = timeline.is_percentage
     raw_total = sum([i.quantity for i in inputs], ZERO)
@@ -186,8 +189,11 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
                               event_id=event_id))
         pieces = rater(model, part)
         for piece in pieces:
-            append(Charge(key=key_of(base_index, price_index, piece), piece=piece, at=at,
-                          event_id=event_id))
+            key = known.get((base_index, price_index, piece.component, piece.tier,
+                             piece.unit_price))
+            if key is None or key.unit_price is not piece.unit_price:
+                key = key_of(base_index, price_index, piece)
+            append(Charge(key=key, piece=piece, at=at, event_id=event_id))
         if discount is not None:
             base = sum([p.amount for p in pieces], ZERO)
             if base:
