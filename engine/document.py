@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.canonical import canonical_bytes, pretty_bytes, sha256_hex
+from engine.canonical import canonical_bytes, indented, sha256_hex
 from engine.instants import isoformats
 from engine.money import format_amount, format_decimal, format_price, format_rate
 from engine.results import Evaluation, Line, MentionResult, Provenance, TaxLine
@@ -22,6 +22,42 @@ __all__ = ["evaluation_bytes", "to_document"]
 
 def to_document(evaluation: Evaluation) -> dict[str, Any]:
     """The evaluation as plain JSON data, ``digest`` included."""
+    return _digested(evaluation)[0]
+
+
+def evaluation_bytes(evaluation: Evaluation) -> bytes:
+    """What the CLI prints and the API answers: the document, indented, sorted keys."""
+    return indented(_digested(evaluation)[1])
+
+
+def _digested(evaluation: Evaluation) -> tuple[dict[str, Any], bytes]:
+    """The document with its digest, and its canonical bytes, the content encoded once.
+
+    The digest covers every other key. Keys are sorted, so ``digest`` sits between the
+    keys that sort before it and those after: each side is encoded once, and the two are
+    joined without the digest to compute it, then with it.
+    """
+    document = _content(evaluation)
+    if "digest" in document:  # an extra key of that name: the digest replaces it
+        document["digest"] = "sha256:" + sha256_hex(canonical_bytes(document))
+        return document, canonical_bytes(document)
+    before = canonical_bytes({k: v for k, v in document.items() if k < "digest"})
+    after = canonical_bytes({k: v for k, v in document.items() if k > "digest"})
+    document["digest"] = "sha256:" + sha256_hex(_joined(before, after))
+    return document, _joined(before, canonical_bytes({"digest": document["digest"]}), after)
+
+
+def _joined(*objects: bytes) -> bytes:
+    """The canonical bytes of JSON objects' members, in order, as one object.
+
+    >>> _joined(b'{"a":1}', b'{}', b'{"b":[2],"c":{}}')
+    b'{"a":1,"b":[2],"c":{}}'
+    """
+    return b"{" + b",".join([o[1:-1] for o in objects if o != b"{}"]) + b"}"
+
+
+def _content(evaluation: Evaluation) -> dict[str, Any]:
+    """Every key of the document but ``digest``."""
     zone = ZoneInfo(evaluation.timezone)
     period, lines = evaluation.period, evaluation.lines
     instants = [period.start, period.end]
@@ -47,13 +83,7 @@ def to_document(evaluation: Evaluation) -> dict[str, Any]:
     }
     for key, value in evaluation.extra:
         document[key] = value
-    document["digest"] = "sha256:" + sha256_hex(canonical_bytes(document))
     return document
-
-
-def evaluation_bytes(evaluation: Evaluation) -> bytes:
-    """What the CLI prints and the API answers: the document, indented, sorted keys."""
-    return pretty_bytes(to_document(evaluation))
 
 
 def _provenance(p: Provenance) -> dict[str, Any]:
