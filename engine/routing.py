@@ -34,11 +34,13 @@ def route_timed(ruleset: Ruleset, records: Iterable[Timed]
         if not candidates:
             problems.append(_unknown_metric(routes, record))
             continue
-        attributes = dict(record.attributes)
+        attributes: dict[str, str] | None = None  # made for the first rule with a 'where'
         chosen = first = None
         for route in candidates:
-            if route.where and any(attributes.get(k) != v for k, v in route.where):
-                continue
+            if route.where:
+                attributes = attributes or dict(record.attributes)
+                if any(attributes.get(k) != v for k, v in route.where):
+                    continue
             first = first or route
             if route.start <= instant and (route.end is None or instant < route.end):
                 chosen = route.rule
@@ -48,7 +50,7 @@ def route_timed(ruleset: Ruleset, records: Iterable[Timed]
         elif first is not None:
             problems.append(_out_of_force(first, record, ruleset.zone))
         else:
-            problems.append(_no_match(candidates, attributes, record))
+            problems.append(_no_match(candidates, dict(record.attributes), record))
     return routed, problems
 
 

@@ -162,6 +162,9 @@ def _attributes(attributes: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
     """The non-empty attributes, sorted by name."""
     if not attributes:
         return ()
+    if len(attributes) == 1:  # the usual case, without building and sorting a list
+        (item,) = attributes.items()
+        return (item,) if item[1] else ()
     pairs = [(k, v) for k, v in attributes.items() if v]
     pairs.sort()
     return tuple(pairs)
