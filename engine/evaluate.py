@@ -18,7 +18,7 @@ from engine.instants import isoformats
 from engine.lines import build_lines
 from engine.mentions import select_mentions
 from engine.money import ZERO, format_decimal
-from engine.rating import Charge, Input, RuleTimeline, rate_rule
+from engine.rating import Charge, Input, rate_rule
 from engine.results import Evaluation, Line, Totals
 from engine.routing import route_timed
 from engine.rules.pricing import Percentage, PricingRule
@@ -77,10 +77,9 @@ def _priced(ruleset: Ruleset, customer_id: str,
             routed: dict[str, list[Timed]]) -> tuple[Line, ...]:
     index = pricing_index(ruleset)
     charges: dict[str, list[Charge]] = {}
-    timelines: dict[str, RuleTimeline] = {}
+    timelines = index.timelines(customer_id)
     for rule in index.order:
-        timeline = index.timeline(rule, customer_id)
-        timelines[rule.id] = timeline
+        timeline = timelines[rule.id]
         inputs = (_contributions(rule, charges) if rule.id in index.percentages
                   else _inputs(routed.get(rule.id, ())))
         charges[rule.id] = rate_rule(timeline, inputs)
