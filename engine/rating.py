@@ -174,7 +174,8 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
         if is_percentage:
             part = Slice(lo=ZERO, hi=quantity, total=raw_total, first=first, last=last)
         elif not (included := model.included):
-            # Nothing included: the record's slice is its own quantity, none of it free.
+            # Nothing included: the record's slice is its own quantity, none of it free
+            # (quantities are never negative, so max(ZERO, x - 0) is x).
             part = Slice(lo=before, hi=cumulative, total=raw_total, first=first, last=last)
         else:
             # max(ZERO, x), spelled out: a comparison costs a third of a call to max
