@@ -10,7 +10,7 @@ from typing import Any
 
 import msgspec
 
-__all__ = ["canonical_bytes", "pretty_bytes", "sha256_hex"]
+__all__ = ["canonical_bytes", "indented", "pretty_bytes", "sha256_hex"]
 
 _ENCODER = msgspec.json.Encoder(order="sorted")
 
@@ -26,7 +26,20 @@ def canonical_bytes(document: Any) -> bytes:
 
 def pretty_bytes(document: Any) -> bytes:
     """The canonical JSON indented by two spaces, with a final newline (what users read)."""
-    return msgspec.json.format(canonical_bytes(document), indent=2) + b"\n"
+    return indented(canonical_bytes(document))
+
+
+def indented(canonical: bytes) -> bytes:
+    """Canonical bytes (:func:`canonical_bytes`) as :func:`pretty_bytes` writes them.
+
+    >>> print(indented(b'{"a":[1]}').decode(), end="")
+    {
+      "a": [
+        1
+      ]
+    }
+    """
+    return msgspec.json.format(canonical, indent=2) + b"\n"
 
 
 def sha256_hex(data: bytes) -> str:

@@ -12,7 +12,7 @@ from engine.diagnostics import Diagnostic
 __all__ = ["Customer", "parse_customers"]
 
 
-class Customer(msgspec.Struct, frozen=True, kw_only=True):
+class Customer(msgspec.Struct, frozen=True, kw_only=True, cache_hash=True):
     """A customer of the provider."""
 
     id: str

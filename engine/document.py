@@ -7,13 +7,13 @@ everything else.
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.canonical import canonical_bytes, pretty_bytes, sha256_hex
+from engine.canonical import canonical_bytes, indented, sha256_hex
+from engine.instants import isoformats
 from engine.money import format_amount, format_decimal, format_price, format_rate
 from engine.results import Evaluation, Line, MentionResult, Provenance, TaxLine
 
@@ -22,21 +22,57 @@ __all__ = ["evaluation_bytes", "to_document"]
 
 def to_document(evaluation: Evaluation) -> dict[str, Any]:
     """The evaluation as plain JSON data, ``digest`` included."""
+    return _digested(evaluation)[0]
+
+
+def evaluation_bytes(evaluation: Evaluation) -> bytes:
+    """What the CLI prints and the API answers: the document, indented, sorted keys."""
+    return indented(_digested(evaluation)[1])
+
+
+def _digested(evaluation: Evaluation) -> tuple[dict[str, Any], bytes]:
+    """The document with its digest, and its canonical bytes, the content encoded once.
+
+    The digest covers every other key. Keys are sorted, so ``digest`` sits between the
+    keys that sort before it and those after: each side is encoded once, and the two are
+    joined without the digest to compute it, then with it.
+    """
+    document = _content(evaluation)
+    if "digest" in document:  # an extra key of that name: the digest replaces it
+        document["digest"] = "sha256:" + sha256_hex(canonical_bytes(document))
+        return document, canonical_bytes(document)
+    before = canonical_bytes({k: v for k, v in document.items() if k < "digest"})
+    after = canonical_bytes({k: v for k, v in document.items() if k > "digest"})
+    document["digest"] = "sha256:" + sha256_hex(_joined(before, after))
+    return document, _joined(before, canonical_bytes({"digest": document["digest"]}), after)
+
+
+def _joined(*objects: bytes) -> bytes:
+    """The canonical bytes of JSON objects' members, in order, as one object.
+
+    >>> _joined(b'{"a":1}', b'{}', b'{"b":[2],"c":{}}')
+    b'{"a":1,"b":[2],"c":{}}'
+    """
+    return b"{" + b",".join([o[1:-1] for o in objects if o != b"{}"]) + b"}"
+
+
+def _content(evaluation: Evaluation) -> dict[str, Any]:
+    """Every key of the document but ``digest``."""
     zone = ZoneInfo(evaluation.timezone)
-
-    def instant(value: datetime) -> str:
-        return value.astimezone(zone).isoformat()
-
+    period, lines = evaluation.period, evaluation.lines
+    instants = [period.start, period.end]
+    for line in lines:
+        instants += (line.usage_from, line.usage_to)
+    start, end, *uses = isoformats([value.astimezone(zone) for value in instants])
     document: dict[str, Any] = {
         "customer_id": evaluation.customer_id,
-        "period": {"label": evaluation.period.label, "start": instant(evaluation.period.start),
-                   "end": instant(evaluation.period.end)},
+        "period": {"label": period.label, "start": start, "end": end},
         "commit": evaluation.commit,
         "timezone": evaluation.timezone,
         "tax_point": evaluation.tax_point.astimezone(zone).date().isoformat(),
         "issue_date": (None if evaluation.issue_date is None
                        else evaluation.issue_date.isoformat()),
-        "lines": [_line(line, instant) for line in evaluation.lines],
+        "lines": [_line(line, uses[2 * n], uses[2 * n + 1]) for n, line in enumerate(lines)],
         "taxes": [_tax(tax) for tax in evaluation.taxes],
         "mentions": [_mention(m) for m in evaluation.mentions],
         "totals": {"net": format_amount(evaluation.totals.net),
@@ -47,13 +83,7 @@ def to_document(evaluation: Evaluation) -> dict[str, Any]:
     }
     for key, value in evaluation.extra:
         document[key] = value
-    document["digest"] = "sha256:" + sha256_hex(canonical_bytes(document))
     return document
-
-
-def evaluation_bytes(evaluation: Evaluation) -> bytes:
-    """What the CLI prints and the API answers: the document, indented, sorted keys."""
-    return pretty_bytes(to_document(evaluation))
 
 
 def _provenance(p: Provenance) -> dict[str, Any]:
@@ -64,15 +94,15 @@ def _provenance(p: Provenance) -> dict[str, Any]:
     return data
 
 
-def _line(line: Line, instant: Any) -> dict[str, Any]:
+def _line(line: Line, usage_from: str, usage_to: str) -> dict[str, Any]:
     data = dict(_described(line.rule_id, line.version, line.provenance, line.label,
                            line.component, line.tier, line.unit, line.unit_price,
                            line.vat_rate, line.vat_category))
     data["provenance"] = dict(data["provenance"])  # callers own what they are given
     data["quantity"] = format_decimal(line.quantity)
     data["amount"] = format_amount(line.amount)
-    data["usage_from"] = instant(line.usage_from)
-    data["usage_to"] = instant(line.usage_to)
+    data["usage_from"] = usage_from
+    data["usage_to"] = usage_to
     return data
 
 

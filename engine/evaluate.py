@@ -7,23 +7,25 @@ period, for a continuous service billed per period). Both instants are in the re
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime
+from datetime import UTC, date
+from operator import attrgetter, itemgetter
 
 from engine.canonical import canonical_bytes, sha256_hex
 from engine.customers import Customer
 from engine.diagnostics import Diagnostic, DiagnosticsError
 from engine.index import pricing_index
+from engine.instants import isoformats
 from engine.lines import build_lines
 from engine.mentions import select_mentions
 from engine.money import ZERO, format_decimal
-from engine.rating import Charge, Input, RuleTimeline, rate_rule
+from engine.rating import Charge, Input, rate_rule
 from engine.results import Evaluation, Line, Totals
-from engine.routing import route_records
+from engine.routing import route_timed
 from engine.rules.pricing import Percentage, PricingRule
 from engine.rules.ruleset import Ruleset
 from engine.tax_fr import apply_taxes
 from engine.timeline import BillingPeriod
-from engine.usage import UsageRecord, dedupe
+from engine.usage import Timed, UsageRecord, dedupe
 
 __all__ = ["check_usage", "evaluate", "price_lines", "usage_digest"]
 
@@ -32,22 +34,29 @@ def check_usage(ruleset: Ruleset, customer_id: str, period: BillingPeriod,
                 records: Iterable[UsageRecord]
                 ) -> tuple[dict[str, list[UsageRecord]], list[Diagnostic]]:
     """Records by rule id, deduplicated; every record that cannot be priced is a problem."""
+    routed, problems = _checked(ruleset, customer_id, period, records)
+    return {rule_id: [r for _, _, r in group] for rule_id, group in routed.items()}, problems
+
+
+def _checked(ruleset: Ruleset, customer_id: str, period: BillingPeriod,
+             records: Iterable[UsageRecord]) -> tuple[dict[str, list[Timed]], list[Diagnostic]]:
+    """:func:`check_usage`, each record kept with its UTC instant (converted once here)."""
     unique, problems = dedupe(records)
-    mine = []
+    mine: list[Timed] = []
     start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
     for record in unique:
         if record.customer_id != customer_id:
             problems.append(_problem(record, "customer_id", "usage.other_customer",
                                      f"record is for customer {record.customer_id!r}, not "
                                      f"{customer_id!r}"))
-        elif not start <= record.timestamp.astimezone(UTC) < end:
+        elif not start <= (instant := record.timestamp.astimezone(UTC)) < end:
             problems.append(_problem(record, "timestamp", "usage.outside_period",
                                      f"{record.timestamp.isoformat()} is outside period "
                                      f"{period.label} [{period.start.isoformat()}, "
                                      f"{period.end.isoformat()})"))
         else:
-            mine.append(record)
-    routed, unrouted = route_records(ruleset, mine)
+            mine.append((instant, record.event_id, record))
+    routed, unrouted = route_timed(ruleset, mine)
     return routed, problems + unrouted
 
 
@@ -59,12 +68,18 @@ def _problem(record: UsageRecord, field: str, code: str, message: str) -> Diagno
 def price_lines(ruleset: Ruleset, customer_id: str,
                 routed: dict[str, list[UsageRecord]]) -> tuple[Line, ...]:
     """Every rule's lines for the customer, in ruleset order; percentages after their bases."""
+    return _priced(ruleset, customer_id, {
+        rule_id: [(r.timestamp.astimezone(UTC), r.event_id, r) for r in group]
+        for rule_id, group in routed.items()})
+
+
+def _priced(ruleset: Ruleset, customer_id: str,
+            routed: dict[str, list[Timed]]) -> tuple[Line, ...]:
     index = pricing_index(ruleset)
     charges: dict[str, list[Charge]] = {}
-    timelines: dict[str, RuleTimeline] = {}
+    timelines = index.timelines(customer_id)
     for rule in index.order:
-        timeline = index.timeline(rule, customer_id)
-        timelines[rule.id] = timeline
+        timeline = timelines[rule.id]
         inputs = (_contributions(rule, charges) if rule.id in index.percentages
                   else _inputs(routed.get(rule.id, ())))
         charges[rule.id] = rate_rule(timeline, inputs)
@@ -80,10 +95,10 @@ def evaluate(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
 
     Mentions are those in force on ``issue_date``, by default the last day of the period.
     """
-    routed, problems = check_usage(ruleset, customer.id, period, records)
+    routed, problems = _checked(ruleset, customer.id, period, records)
     if problems:
         raise DiagnosticsError(problems)
-    priced = price_lines(ruleset, customer.id, routed)
+    priced = _priced(ruleset, customer.id, routed)
     lines, taxes, extra = apply_taxes(ruleset, customer, period, priced)
     issued = issue_date or period.last_day
     mentions = select_mentions(ruleset, customer, period, lines, taxes, issue_date=issued)
@@ -96,7 +111,7 @@ def evaluate(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
                       totals=Totals(net=net, tax=tax, gross=net + tax,
                                     currency=ruleset.manifest.currency),
                       tax_point=period.tax_point, issue_date=issued, usage_count=len(kept),
-                      usage_digest=usage_digest(kept), extra=extra)
+                      usage_digest=_digest(kept), extra=extra)
 
 
 def usage_digest(records: Iterable[UsageRecord]) -> str:
@@ -105,23 +120,28 @@ def usage_digest(records: Iterable[UsageRecord]) -> str:
     Equal content gives equal digests however it was written: instants in UTC, quantities
     without trailing zeros (``1.50`` and ``1.5``, ``+02:00`` and ``Z`` are the same event).
     """
-    keyed = [(r.timestamp.astimezone(UTC), r.event_id, r) for r in records]
+    return _digest([(r.timestamp.astimezone(UTC), r.event_id, r) for r in records])
+
+
+def _digest(keyed: list[Timed]) -> str:
     keyed.sort(key=_instant_and_id)
-    rows = [[event_id, r.customer_id, r.metric, format_decimal(r.quantity), at.isoformat(),
-             [list(a) for a in r.attributes]] for at, event_id, r in keyed]
+    instants = isoformats([at for at, _, _ in keyed])
+    rows = [[event_id, r.customer_id, r.metric, format_decimal(r.quantity), at,
+             [list(a) for a in r.attributes]]
+            for at, (_, event_id, r) in zip(instants, keyed, strict=True)]
     return "sha256:" + sha256_hex(canonical_bytes(rows))
 
 
-def _inputs(records: Iterable[UsageRecord]) -> list[Input]:
-    keyed = [(r.timestamp.astimezone(UTC), r.event_id, r) for r in records]
-    keyed.sort(key=_instant_and_id)
+def _inputs(records: Iterable[Timed]) -> list[Input]:
     return [Input(timestamp=at, event_id=event_id, quantity=r.quantity)
-            for at, event_id, r in keyed]
+            for at, event_id, r in sorted(records, key=_instant_and_id)]
 
 
-def _instant_and_id(item: tuple[datetime, str, UsageRecord]) -> tuple[datetime, str]:
-    """Sort key of (UTC instant, event id, record): instants compare fast in UTC."""
-    return item[0], item[1]
+_instant_and_id = itemgetter(0, 1)
+"""Sort key of (UTC instant, event id, record): instants compare fast in UTC."""
+
+_input_order = attrgetter("timestamp", "event_id", "from_rule")
+"""Sort key of a percentage rule's inputs."""
 
 
 def _contributions(rule: PricingRule, charges: dict[str, list[Charge]]) -> list[Input]:
@@ -129,6 +149,6 @@ def _contributions(rule: PricingRule, charges: dict[str, list[Charge]]) -> list[
     items = [Input(timestamp=c.at, event_id=c.event_id, from_rule=ref,
                    quantity=c.piece.amount if c.base is None else c.base)
              for ref in sorted(referenced) for c in charges.get(ref, ()) if c.piece.amount]
-    return sorted(items, key=lambda i: (i.timestamp, i.event_id, i.from_rule))
+    return sorted(items, key=_input_order)
 
 

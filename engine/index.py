@@ -51,6 +51,8 @@ class PricingIndex:
             self._overrides.setdefault((override.customer_id, override.rule), override)
         self._timelines: dict[tuple[str, str | None], RuleTimeline] = {}
         self._zone = zone
+        self._contracted = frozenset(o.customer_id for o in ruleset.overrides)
+        self._catalogue: dict[str, RuleTimeline] | None = None
 
     def override(self, customer_id: str, rule_id: str) -> Override | None:
         """The customer's contract on the rule, if any (the loader refuses overlaps)."""
@@ -64,6 +66,18 @@ class PricingIndex:
         if found is None:
             found = self._timelines[key] = RuleTimeline(rule, override, self._zone)
         return found
+
+
+    def timelines(self, customer_id: str) -> dict[str, RuleTimeline]:
+        """Every rule's timeline for ``customer_id`` by rule id; callers do not change it.
+
+        Customers without a contract share one mapping: the catalogue's timelines.
+        """
+        if customer_id in self._contracted:
+            return {rule.id: self.timeline(rule, customer_id) for rule in self.order}
+        if self._catalogue is None:
+            self._catalogue = {rule.id: self.timeline(rule, customer_id) for rule in self.order}
+        return self._catalogue
 
 
 def pricing_index(ruleset: Ruleset) -> PricingIndex:

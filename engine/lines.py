@@ -21,6 +21,8 @@ def build_lines(charges: Iterable[Charge], timeline: RuleTimeline, commit: str) 
     for charge in charges:
         groups.setdefault(charge.key, []).append(charge)
     lines = [_line(key, group, timeline, commit) for key, group in groups.items()]
+    if len(lines) < 2:
+        return lines
     return sorted(lines, key=lambda line: (
         line.component == "minimum", line.version, line.provenance.override_id or "",
         _COMPONENT_ORDER[line.component], line.tier or 0))
@@ -40,17 +42,28 @@ def describe_line(key: LineKey, timeline: RuleTimeline,
 
 
 def _line(key: LineKey, group: list[Charge], timeline: RuleTimeline, commit: str) -> Line:
-    quantity = sum([c.piece.quantity for c in group], ZERO)
-    amount = line_amount(key, quantity, sum([c.piece.amount for c in group], ZERO))
+    """The line of ``group``: sums, first and last use in one pass over its charges."""
+    quantity = amount = ZERO
+    first = last = group[0].at
+    for charge in group:
+        piece = charge.piece
+        quantity += piece.quantity
+        amount += piece.amount
+        at = charge.at
+        if at < first:
+            first = at
+        elif at > last:
+            last = at
+    amount = line_amount(key, quantity, amount)
     if key.component in PROPORTIONAL:
         quantity = round_cents(quantity)
-    label, unit, provenance = describe_line(key, timeline, commit)
-    instants = [c.at for c in group]
+    described = timeline.described.get((key, commit))
+    label, unit, provenance = described or describe_line(key, timeline, commit)
     return Line(rule_id=timeline.rule.id, version=provenance.version, label=label,
                 component=key.component, tier=key.tier, quantity=quantity, unit=unit,
                 unit_price=key.unit_price, amount=amount, vat_rate_name=timeline.rule.vat_rate,
-                usage_from=min(instants).astimezone(timeline.zone),
-                usage_to=max(instants).astimezone(timeline.zone), provenance=provenance)
+                usage_from=first.astimezone(timeline.zone),
+                usage_to=last.astimezone(timeline.zone), provenance=provenance)
 
 
 def _provenance(key: LineKey, timeline: RuleTimeline, commit: str) -> Provenance:

@@ -16,6 +16,8 @@ __all__ = ["CENT", "ZERO", "DecimalSyntaxError", "format_amount", "format_decima
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 _DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+_PLAIN_DIGITS = 28
+"""Characters of a decimal's text that hold at most the default context's 28 digits."""
 
 
 class DecimalSyntaxError(ValueError):
@@ -63,12 +65,17 @@ def format_decimal(value: Decimal) -> str:
 
     >>> format_decimal(Decimal("1200.000")), format_decimal(Decimal("0.20"))
     ('1200', '0.2')
-    >>> format_decimal(Decimal("1E+3"))
-    '1000'
+    >>> format_decimal(Decimal("1E+3")), format_decimal(Decimal("-12.50"))
+    ('1000', '-12.5')
     """
     if value == 0:
         return "0"
-    return format(value.normalize(), "f")
+    text = str(value)
+    if "E" in text or len(text) > _PLAIN_DIGITS:
+        return format(value.normalize(), "f")
+    # Already without exponent and too short for normalize() to round: only trailing
+    # zeros after the point (and a bare point) differ, and they go in a string method.
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def format_price(value: Decimal) -> str:

@@ -47,7 +47,7 @@ class Input(msgspec.Struct, frozen=True, kw_only=True):
     """For a percentage rule: the rule that charged this amount."""
 
 
-class LineKey(msgspec.Struct, frozen=True, kw_only=True):
+class LineKey(msgspec.Struct, frozen=True, kw_only=True, cache_hash=True):
     """What makes charges one line: rule, version (or override version), component, tier."""
 
     rule_id: str
@@ -92,6 +92,28 @@ class RuleTimeline:
         self.raters = [RATERS[_tag(v)] for v in rule.versions]
         self.described: dict[tuple[LineKey, str], tuple[str, str, Provenance]] = {}
         """Label, unit and provenance of each line key, filled by :mod:`engine.lines`."""
+        self.keys: dict[tuple[int, int | None, str, int | None, Decimal], LineKey] = {}
+        """Line keys by version, override version, component, tier and unit price."""
+
+    def key(self, version_index: int, override_index: int | None, piece: Piece) -> LineKey:
+        """The line key of ``piece``, one shared object per distinct key.
+
+        A shared key hashes once (its hash is cached), where a new key for each charge
+        would hash again at each grouping. A key is only shared for the very unit price
+        object it was made with, so the price keeps the precision it was written with.
+        """
+        unit_price = piece.unit_price
+        found = self.keys.get((version_index, override_index, piece.component, piece.tier,
+                                unit_price))
+        if found is None or found.unit_price is not unit_price:
+            made = LineKey(rule_id=self.rule.id, version_index=version_index,
+                           override_index=override_index, component=piece.component,
+                           tier=piece.tier, unit_price=unit_price)
+            if found is None:
+                self.keys[(version_index, override_index, piece.component, piece.tier,
+                            unit_price)] = made
+            return made
+        return found
 
     def base_at(self, instant: datetime) -> int | None:
         """Index of the catalogue version in force at ``instant``, if the rule applies then."""
@@ -112,13 +134,17 @@ class RuleTimeline:
 def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
     """Charges of ``inputs`` (sorted by timestamp then event id) under ``timeline``.
 
-    Inputs outside every version are the caller's to reject; here they are skipped.
+    Inputs outside every version are the caller's to reject; here they are skipped. The
+    loop is the innermost of an evaluation, hence one long function with its names held
+    local and the usual line key looked up in place (:meth:`RuleTimeline.key` otherwise).
     """
-    rule, versions, raters = timeline.rule, timeline.rule.versions, timeline.raters
+    versions, raters, key_of, known = (timeline.rule.versions, timeline.raters, timeline.key,
+                                       timeline.keys)
     starts, until, override = timeline.starts, timeline.until, timeline.override
     is_percentage = timeline.is_percentage
     raw_total = sum([i.quantity for i in inputs], ZERO)
     charges: list[Charge] = []
+    append = charges.append
     cumulative = ZERO
     priced = 0
     last_position = len(inputs) - 1
@@ -142,43 +168,45 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
                 model, price_index, rater = chosen, override_index, RATERS[_tag(chosen)]
         if isinstance(model, Percentage) and item.from_rule not in model.of:
             continue
-        before, cumulative = cumulative, cumulative + item.quantity
+        quantity, event_id = item.quantity, item.event_id
+        before, cumulative = cumulative, cumulative + quantity
         first, last = priced == 0, position == last_position
         if is_percentage:
-            part = Slice(lo=ZERO, hi=item.quantity, total=raw_total, first=first, last=last)
+            part = Slice(lo=ZERO, hi=quantity, total=raw_total, first=first, last=last)
+        elif not (included := model.included):
+            # Nothing included: the record's slice is its own quantity, none of it free
+            # (quantities are never negative, so max(ZERO, x - 0) is x).
+            part = Slice(lo=before, hi=cumulative, total=raw_total, first=first, last=last)
         else:
-            part = _slice(before, cumulative, raw_total, model.included, first, last)
-            free = item.quantity - (part.hi - part.lo)
+            # max(ZERO, x), spelled out: a comparison costs a third of a call to max
+            lo, hi, total = before - included, cumulative - included, raw_total - included
+            part = Slice(lo=lo if lo > ZERO else ZERO, hi=hi if hi > ZERO else ZERO,
+                         total=total if total > ZERO else ZERO, first=first, last=last)
+            free = quantity - (part.hi - part.lo)
             if free > 0:
-                charges.append(_charge(rule.id, base_index, price_index, item, Piece(
-                    component="included", tier=None, quantity=free, unit_price=ZERO,
-                    amount=ZERO)))
-        pieces = list(rater(model, part))
-        charges.extend([_charge(rule.id, base_index, price_index, item, p) for p in pieces])
+                piece = Piece(component="included", tier=None, quantity=free,
+                              unit_price=ZERO, amount=ZERO)
+                append(Charge(key=key_of(base_index, price_index, piece), piece=piece, at=at,
+                              event_id=event_id))
+        pieces = rater(model, part)
+        for piece in pieces:
+            key = known.get((base_index, price_index, piece.component, piece.tier,
+                             piece.unit_price))
+            if key is None or key.unit_price is not piece.unit_price:
+                key = key_of(base_index, price_index, piece)
+            append(Charge(key=key, piece=piece, at=at, event_id=event_id))
         if discount is not None:
             base = sum([p.amount for p in pieces], ZERO)
             if base:
-                charges.append(_charge(rule.id, base_index, override_index, item, Piece(
-                    component="discount", tier=None, quantity=base, unit_price=-discount.rate,
-                    amount=-discount.rate * base)))
+                piece = Piece(component="discount", tier=None, quantity=base,
+                              unit_price=-discount.rate, amount=-discount.rate * base)
+                append(Charge(key=key_of(base_index, override_index, piece), piece=piece,
+                              at=at, event_id=event_id))
         priced += 1
         last_key = (base_index, price_index if discount is None else override_index)
     if last_key is not None:
         charges.extend(_minimum(timeline, charges, last_key, inputs[-1]))
     return charges
-
-
-def _slice(before: Decimal, after: Decimal, total: Decimal, included: Decimal,
-           first: bool, last: bool) -> Slice:
-    return Slice(lo=max(ZERO, before - included), hi=max(ZERO, after - included),
-                 total=max(ZERO, total - included), first=first, last=last)
-
-
-def _charge(rule_id: str, version_index: int, override_index: int | None, item: Input,
-            piece: Piece) -> Charge:
-    key = LineKey(rule_id=rule_id, version_index=version_index, override_index=override_index,
-                  component=piece.component, tier=piece.tier, unit_price=piece.unit_price)
-    return Charge(key=key, piece=piece, at=item.timestamp, event_id=item.event_id)
 
 
 def _tag(version: object) -> str:

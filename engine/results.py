@@ -12,7 +12,7 @@ from engine.timeline import BillingPeriod
 __all__ = ["Evaluation", "Line", "MentionResult", "Provenance", "TaxLine", "Totals"]
 
 
-class Provenance(msgspec.Struct, frozen=True, kw_only=True):
+class Provenance(msgspec.Struct, frozen=True, kw_only=True, cache_hash=True):
     """The rule text behind a figure: rule, version, file, line, blob and commit."""
 
     rule_id: str

@@ -9,38 +9,48 @@ from zoneinfo import ZoneInfo
 from engine.diagnostics import Diagnostic
 from engine.index import Route, pricing_index
 from engine.rules.ruleset import Ruleset
-from engine.usage import UsageRecord
+from engine.usage import Timed, UsageRecord
 
-__all__ = ["route_records"]
+__all__ = ["route_records", "route_timed"]
 
 
 def route_records(ruleset: Ruleset, records: Iterable[UsageRecord]
                   ) -> tuple[dict[str, list[UsageRecord]], list[Diagnostic]]:
     """Records grouped by the id of the rule that rates them, and the records no rule takes."""
+    routed, problems = route_timed(
+        ruleset, [(r.timestamp.astimezone(UTC), r.event_id, r) for r in records])
+    return {rule_id: [r for _, _, r in group] for rule_id, group in routed.items()}, problems
+
+
+def route_timed(ruleset: Ruleset, records: Iterable[Timed]
+                ) -> tuple[dict[str, list[Timed]], list[Diagnostic]]:
+    """:func:`route_records` of records whose UTC instant is already known."""
     routes = pricing_index(ruleset).routes
-    routed: dict[str, list[UsageRecord]] = {}
+    routed: dict[str, list[Timed]] = {}
     problems: list[Diagnostic] = []
-    for record in records:
+    for timed in records:
+        instant, _, record = timed
         candidates = routes.get(record.metric)
         if not candidates:
             problems.append(_unknown_metric(routes, record))
             continue
-        instant = record.timestamp.astimezone(UTC)
-        attributes = dict(record.attributes)
+        attributes: dict[str, str] | None = None  # made for the first rule with a 'where'
         chosen = first = None
         for route in candidates:
-            if route.where and any(attributes.get(k) != v for k, v in route.where):
-                continue
+            if route.where:
+                attributes = attributes or dict(record.attributes)
+                if any(attributes.get(k) != v for k, v in route.where):
+                    continue
             first = first or route
             if route.start <= instant and (route.end is None or instant < route.end):
                 chosen = route.rule
                 break
         if chosen is not None:
-            routed.setdefault(chosen.id, []).append(record)
+            routed.setdefault(chosen.id, []).append(timed)
         elif first is not None:
             problems.append(_out_of_force(first, record, ruleset.zone))
         else:
-            problems.append(_no_match(candidates, attributes, record))
+            problems.append(_no_match(candidates, dict(record.attributes), record))
     return routed, problems
 
 

@@ -19,8 +19,8 @@ from engine.money import DecimalSyntaxError, parse_decimal
 
 _PLAIN = re.compile(r"\d+(\.\d+)?\Z")
 
-__all__ = ["REQUIRED_FIELDS", "UsageRecord", "dedupe", "parse_record", "parse_records",
-           "parse_timestamp", "plain_record"]
+__all__ = ["REQUIRED_FIELDS", "Timed", "UsageRecord", "dedupe", "parse_record",
+           "parse_records", "parse_timestamp", "plain_record"]
 
 REQUIRED_FIELDS = ("event_id", "customer_id", "metric", "quantity", "timestamp")
 _REQUIRED = frozenset(REQUIRED_FIELDS)
@@ -48,6 +48,10 @@ class UsageRecord(msgspec.Struct, frozen=True, kw_only=True):
     def content(self) -> tuple[object, ...]:
         """What must match for two records with one ``event_id`` to be the same event."""
         return (self.customer_id, self.metric, self.quantity, self.timestamp, self.attributes)
+
+
+Timed = tuple[datetime, str, "UsageRecord"]
+"""A record with its instant in UTC and its event id: its sort key, computed once."""
 
 
 def parse_timestamp(text: str) -> datetime:
@@ -151,8 +155,19 @@ def plain_record(fields: tuple[str, str, str, str, str], attributes: Mapping[str
         return None
     return UsageRecord(event_id=event_id, customer_id=customer_id, metric=metric,
                        quantity=Decimal(quantity), timestamp=instant,
-                       attributes=tuple(sorted((k, v) for k, v in attributes.items() if v)),
-                       source=source, row=position)
+                       attributes=_attributes(attributes), source=source, row=position)
+
+
+def _attributes(attributes: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """The non-empty attributes, sorted by name."""
+    if not attributes:
+        return ()
+    if len(attributes) == 1:  # the usual case, without building and sorting a list
+        (item,) = attributes.items()
+        return (item,) if item[1] else ()
+    pairs = [(k, v) for k, v in attributes.items() if v]
+    pairs.sort()
+    return tuple(pairs)
 
 
 def parse_records(rows: Iterable[Mapping[str, Any]], source: str, first: int = 1

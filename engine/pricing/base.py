@@ -8,7 +8,6 @@ add up, record by record, to the model's price for the period's total.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Protocol
 
@@ -48,6 +47,6 @@ class Piece(msgspec.Struct, frozen=True, kw_only=True):
 class Rater(Protocol):
     """Prices a slice under one version of one model."""
 
-    def __call__(self, version: object, piece: Slice, /) -> Iterator[Piece]:
+    def __call__(self, version: object, piece: Slice, /) -> list[Piece]:
         """The pieces of ``piece`` under ``version``."""
         ...

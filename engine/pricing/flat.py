@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 from engine.pricing.base import Piece, Slice
@@ -11,8 +10,9 @@ from engine.rules.pricing import Flat
 __all__ = ["rate_flat"]
 
 
-def rate_flat(version: Flat, part: Slice) -> Iterator[Piece]:
+def rate_flat(version: Flat, part: Slice) -> list[Piece]:
     """The fee, on the customer's first record of the period."""
-    if part.first:
-        yield Piece(component="fee", tier=None, quantity=Decimal(1), unit_price=version.fee,
-                    amount=version.fee)
+    if not part.first:
+        return []
+    return [Piece(component="fee", tier=None, quantity=Decimal(1), unit_price=version.fee,
+                  amount=version.fee)]

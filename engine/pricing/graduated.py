@@ -21,15 +21,17 @@ def bands(tiers: tuple[Tier, ...]) -> Iterator[tuple[int, Decimal, Decimal | Non
             floor = tier.up_to
 
 
-def rate_graduated(version: Graduated, part: Slice) -> Iterator[Piece]:
+def rate_graduated(version: Graduated, part: Slice) -> list[Piece]:
     """Split the slice across the bands it crosses; charge the fee of each band it enters."""
+    pieces: list[Piece] = []
     for index, floor, ceiling, tier in bands(version.tiers):
         low = max(part.lo, floor)
         high = part.hi if ceiling is None else min(part.hi, ceiling)
         if high <= low:
             continue
         if tier.flat_fee and part.lo <= floor:
-            yield Piece(component="flat_fee", tier=index, quantity=Decimal(1),
-                        unit_price=tier.flat_fee, amount=tier.flat_fee)
-        yield Piece(component="units", tier=index, quantity=high - low,
-                    unit_price=tier.unit_price, amount=(high - low) * tier.unit_price)
+            pieces.append(Piece(component="flat_fee", tier=index, quantity=Decimal(1),
+                                unit_price=tier.flat_fee, amount=tier.flat_fee))
+        pieces.append(Piece(component="units", tier=index, quantity=high - low,
+                            unit_price=tier.unit_price, amount=(high - low) * tier.unit_price))
+    return pieces

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import ROUND_CEILING, Decimal
 
 from engine.pricing.base import Piece, Slice
@@ -24,9 +23,10 @@ def packages_opened(lo: Decimal, hi: Decimal, size: Decimal) -> Decimal:
     return ceil(hi) - ceil(lo)
 
 
-def rate_package(version: Package, part: Slice) -> Iterator[Piece]:
+def rate_package(version: Package, part: Slice) -> list[Piece]:
     """The packages this record opens, at the package price."""
     count = packages_opened(part.lo, part.hi, version.size)
-    if count > 0:
-        yield Piece(component="package", tier=None, quantity=count,
-                    unit_price=version.package_price, amount=count * version.package_price)
+    if count <= 0:
+        return []
+    return [Piece(component="package", tier=None, quantity=count,
+                  unit_price=version.package_price, amount=count * version.package_price)]

@@ -7,17 +7,16 @@ version in force at that instant. The slice's width is that amount.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from engine.pricing.base import Piece, Slice
 from engine.rules.pricing import Percentage
 
 __all__ = ["rate_percentage"]
 
 
-def rate_percentage(version: Percentage, part: Slice) -> Iterator[Piece]:
+def rate_percentage(version: Percentage, part: Slice) -> list[Piece]:
     """The rate applied to the amount this input brings."""
     base = part.hi - part.lo
-    if base:
-        yield Piece(component="percentage", tier=None, quantity=base, unit_price=version.rate,
-                    amount=base * version.rate)
+    if not base:
+        return []
+    return [Piece(component="percentage", tier=None, quantity=base, unit_price=version.rate,
+                  amount=base * version.rate)]

@@ -7,7 +7,6 @@ charged once, by the version in force at the customer's last record.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 from engine.pricing.base import Piece, Slice
@@ -25,13 +24,15 @@ def band_of(tiers: tuple[Tier, ...], total: Decimal) -> tuple[int, Tier]:
     raise ValueError("tiers must end with an open band")  # the loader guarantees it
 
 
-def rate_volume(version: Volume, part: Slice) -> Iterator[Piece]:
+def rate_volume(version: Volume, part: Slice) -> list[Piece]:
     """The slice's units at the total's band price; the band fee on the last record."""
     index, tier = band_of(version.tiers, part.total)
     quantity = part.hi - part.lo
+    pieces: list[Piece] = []
     if part.last and tier.flat_fee and part.total > 0:
-        yield Piece(component="flat_fee", tier=index, quantity=Decimal(1),
-                    unit_price=tier.flat_fee, amount=tier.flat_fee)
+        pieces.append(Piece(component="flat_fee", tier=index, quantity=Decimal(1),
+                            unit_price=tier.flat_fee, amount=tier.flat_fee))
     if quantity > 0:
-        yield Piece(component="units", tier=index, quantity=quantity,
-                    unit_price=tier.unit_price, amount=quantity * tier.unit_price)
+        pieces.append(Piece(component="units", tier=index, quantity=quantity,
+                            unit_price=tier.unit_price, amount=quantity * tier.unit_price))
+    return pieces

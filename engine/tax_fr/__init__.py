@@ -52,8 +52,15 @@ def apply_taxes(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
     if decision is None:
         return lines, (), ()
     treated = _treatments(ruleset)
-    treatments = [treated.get((customer, decision.day, line.vat_rate_name),
-                              partial(treat_line, ruleset, decision, line)) for line in lines]
+    by_rate: dict[str, Treatment] = {}  # lines share a few rate names: one look-up each
+    treatments = []
+    for line in lines:
+        found = by_rate.get(line.vat_rate_name)
+        if found is None:
+            found = by_rate[line.vat_rate_name] = treated.get(
+                (customer, decision.day, line.vat_rate_name),
+                partial(treat_line, ruleset, decision, line))
+        treatments.append(found)
     taxed = tuple(msgspec.structs.replace(line, vat_category=t.category, vat_rate=t.rate)
                   for line, t in zip(lines, treatments, strict=True))
     explained = ruleset.derived("tax_explained", lambda _: Memo[dict[str, Any]]())
