@@ -9,11 +9,10 @@ comparing or copying a string per line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from decimal import Decimal
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -79,27 +78,32 @@ def line_totals(lines: pa.Table) -> LineTotals:
     return lines.num_rows, len(pc.unique(customers)), Decimal(net or 0)
 
 
-def write_parquet(parts: Iterator[pa.Table], target: Path) -> LineTotals:
-    """Write ``parts`` (disjoint customers, same schema) as one Parquet file; their totals.
+def write_parquet(parts: Iterator[pa.Table], target: Path,
+                  prepare: Callable[[pa.Table], pa.Table] = lambda table: table
+                  ) -> LineTotals:
+    """Write ``prepare(part)`` of every part as one Parquet file; the lines' totals.
 
-    Each part is written on a second thread while the next one is computed: encoding
-    Parquet runs on one core, the query on the others.
+    Parts hold disjoint customers and prepare to one schema. Each is prepared and
+    written on a second thread while the next one is computed: encoding Parquet runs on
+    one core, the query on the others.
     """
-    first = next(parts)
-    count, customers, net = 0, 0, Decimal(0)
+    first = prepare(next(parts))
     with _replacing(target) as temporary, \
             pq.ParquetWriter(temporary, first.schema, **_PARQUET) as writer, \
             ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet") as pool:
-        pending: Future[None] | None = None
-        for table in chain([first], parts):
-            if pending is not None:
-                pending.result()
-            pending = pool.submit(writer.write_table, table)
-            lines, people, amount = line_totals(table)
-            count, customers, net = count + lines, customers + people, net + amount
-        if pending is not None:
-            pending.result()
-    return count, customers, net
+
+        def write(table: pa.Table, ready: bool = False) -> LineTotals:
+            table = table if ready else prepare(table)
+            writer.write_table(table)
+            return line_totals(table)
+
+        written = [pool.submit(write, first, True)]
+        for part in parts:
+            written[-1].result()  # at most one part waits in memory
+            written.append(pool.submit(write, part))
+        totals = [future.result() for future in written]
+    count, customers, net = (sum(column) for column in zip(*totals, strict=True))
+    return int(count), int(customers), Decimal(net)
 
 
 def write_lines(connection: duckdb.DuckDBPyConnection, lines: pa.Table, target: Path) -> None:

@@ -43,8 +43,9 @@ from engine.timeline import BillingPeriod
 __all__ = ["Rating", "Unrated", "rate_period"]
 
 Progress = Callable[[str, int, int], None]
-PART_CUSTOMERS = 5000
-"""Customers of one part of the lines (:meth:`Rating.parts`)."""
+PART_CUSTOMERS = 50_000
+"""Most customers in one part of the lines (:meth:`Rating.numbers`); a run has at least two
+parts, so that writing the first overlaps querying the second."""
 
 
 class Rating:
@@ -84,18 +85,26 @@ class Rating:
         self._totals: LineTotals | None = None
         _stage(progress, "price", 1)
 
-    def parts(self, customers: int = PART_CUSTOMERS) -> Iterator[pa.Table]:
-        """The lines, described, in the engine's order, ``customers`` customers a table.
+    def numbers(self, customers: int | None = None) -> Iterator[pa.Table]:
+        """The lines' numbers in the engine's order, ``customers`` customers a table.
 
-        At least one table, empty when there is no line.
+        See :func:`batch.output.described`; at least one table, empty without lines.
         """
         count = len(self.customers)
+        customers = customers or max(min(PART_CUSTOMERS, -(-count // 2)), 1)
         for start in range(0, max(count, 1), customers):
-            numbers = self.connection.sql(
+            yield self.connection.sql(
                 "SELECT cid, did, quantity, unit_price, amount FROM lines "
                 "WHERE cid >= $1 AND cid < $2 ORDER BY cid, ri, dorder, s_first",
                 params=[start, start + customers]).to_arrow_table()
-            yield described(numbers, self.customers, self.descriptions, self.ruleset.commit)
+
+    def described(self, numbers: pa.Table) -> pa.Table:
+        """The lines of ``numbers``, with every column."""
+        return described(numbers, self.customers, self.descriptions, self.ruleset.commit)
+
+    def parts(self, customers: int | None = None) -> Iterator[pa.Table]:
+        """The lines, described, in the engine's order, ``customers`` customers a table."""
+        return map(self.described, self.numbers(customers))
 
     @functools.cached_property
     def table(self) -> pa.Table:
@@ -114,7 +123,7 @@ class Rating:
         Parquet is written part by part, each part while the next one is queried.
         """
         if target.suffix.lower() == ".parquet":
-            self._totals = write_parquet(self.parts(), target)
+            self._totals = write_parquet(self.numbers(), target, self.described)
         else:
             write_lines(self.connection, self.table, target)
 

@@ -11,9 +11,11 @@ one percentage rule and a few customer contracts) as a stored partition under
 
 and prints events/s, the peak memory of the process and the ratio b/a, of wall-clock
 times and of CPU times (the latter varies less when other work shares the machine).
+(a) and (b) run ``--repeat`` times (default 3), alternately, so that both meet the same
+machine; every run is printed, then the medians.
 
     .venv/bin/python bench/rate_bench.py [--events N] [--customers C] [--changes 0|1|2]
-                                         [--threads T] [--reuse]
+                                         [--threads T] [--repeat R] [--reuse]
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from statistics import median
 
 import duckdb
 
@@ -146,6 +149,8 @@ def main() -> None:
                         help="Version changes of every rule inside the month (default 2).")
     parser.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--reuse", action="store_true", help="Keep the data of a previous run.")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="Runs of (a) then (b), alternately (default 3); medians printed.")
     options = parser.parse_args()
     make_rules(options.metrics, options.changes)
     if options.generate:
@@ -158,19 +163,24 @@ def main() -> None:
                         str(options.metrics)], check=True)
         print(f"generated {options.events:,} events in {time.perf_counter() - started:.1f} s")
     files = sorted((OUT / "data" / "usage").glob(f"period={PERIOD}/*.parquet"))
-    floor, floor_cpu = floor_seconds(files, options.threads)
-    rating, rating_cpu = rate_seconds(OUT / "rules", options.threads)
+    runs = []
+    for _ in range(options.repeat):  # alternately, so that both see the same machine
+        runs.append((*floor_seconds(files, options.threads),
+                     *rate_seconds(OUT / "rules", options.threads)))
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     lines = duckdb.connect().execute("SELECT COUNT(*) FROM read_parquet(?)",
                                      [str(OUT / "lines.parquet")]).fetchone()
-    print(f"events        {options.events:,}")
-    print(f"(a) floor     {floor:.2f} s   {options.events / floor:,.0f} events/s")
-    print(f"(b) rate      {rating:.2f} s   {options.events / rating:,.0f} events/s   "
-          f"{lines[0] if lines else 0:,} lines")
-    print(f"ratio b/a     {rating / floor:.2f}   (CPU time: {floor_cpu:.2f} s and "
-          f"{rating_cpu:.2f} s, ratio {rating_cpu / floor_cpu:.2f})")
+    print(f"events        {options.events:,}   lines {lines[0] if lines else 0:,}")
+    for run, (floor, floor_cpu, rating, rating_cpu) in enumerate(runs, 1):
+        print(f"run {run}: (a) floor {floor:.2f} s   (b) rate {rating:.2f} s   "
+              f"b/a {rating / floor:.2f}   (CPU: {floor_cpu:.2f} s and {rating_cpu:.2f} s, "
+              f"{rating_cpu / floor_cpu:.2f})")
+    floor, floor_cpu, rating, rating_cpu = (median(column) for column in zip(*runs, strict=True))
+    print(f"(a) floor     {floor:.2f} s   {options.events / floor:,.0f} events/s   (median)")
+    print(f"(b) rate      {rating:.2f} s   {options.events / rating:,.0f} events/s   (median)")
+    print(f"ratio b/a     {median(r / f for f, _, r, _ in runs):.2f}   (median of the runs; "
+          f"CPU time: {median(r / f for _, f, _, r in runs):.2f})")
     print(f"peak memory   {peak:,.0f} MiB (whole process: floor and rate)")
-
 
 if __name__ == "__main__":
     main()
