@@ -13,12 +13,14 @@ from batch.scan import attribute_column
 __all__ = ["pieces_statement"]
 
 
-def pieces_statement(width: int, buckets: int | None = None, direct: bool = False) -> str:
+def pieces_statement(width: int, buckets: int | None = None, direct: bool = False,
+                     files: int = 1) -> str:
     """The statement that leaves every priced piece of every segment in ``pieces``.
 
     ``buckets``: when given (a few), cumulative quantities are sums of side-by-side
     columns rather than a window. ``direct``: those columns come straight from the
-    scan's sums (:func:`batch.scan.direct_rules`).
+    scan's sums (:func:`batch.scan.direct_rules`), which hold a row per customer and
+    metric for each of ``files``.
 
     One statement: the priced segments (``sl``) and their bands (``banded``) are
     common table expressions, held by the query while it runs. As tables of their
@@ -33,7 +35,7 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
         segment_sql = (f"SELECT cid, ri, bucket, SUM(q)::{QTY} AS q FROM ({segment_sql}) "
                        "GROUP BY ALL")
     segments = f"""
-    WITH seg AS ({segment_sql}), cumulated AS ({_cumulated(buckets, direct)}), priced AS (
+    WITH seg AS ({segment_sql}), cumulated AS ({_cumulated(buckets, direct, files)}), priced AS (
         SELECT s.*, COALESCE(o.vi, d.vi) AS vi,
                CASE WHEN o.ri IS NULL THEN NULL ELSE o.poi END AS poi,
                CASE WHEN o.ri IS NULL THEN NULL ELSE o.doi END AS doi,
@@ -110,7 +112,7 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
     """
 
 
-def _cumulated(buckets: int | None, direct: bool = False) -> str:
+def _cumulated(buckets: int | None, direct: bool = False, files: int = 1) -> str:
     """Segments with their rule's running and period quantities, first and last bucket.
 
     ``after`` is the rule's quantity up to and with the segment, ``raw_total`` the
@@ -125,7 +127,7 @@ def _cumulated(buckets: int | None, direct: bool = False) -> str:
         WINDOW w AS (PARTITION BY cid, ri ORDER BY bucket ROWS UNBOUNDED PRECEDING),
                whole AS (PARTITION BY cid, ri)"""
     sums = "".join(f", SUM(q) FILTER (WHERE bucket = {k}) AS q{k}" for k in range(buckets))
-    side = _direct_side(buckets) if direct else (
+    side = _direct_side(buckets, files > 1) if direct else (
         f"SELECT cid, ri{sums}, SUM(q) AS raw_total, MIN(bucket) AS lo, "
         "MAX(bucket) AS hi FROM seg GROUP BY cid, ri")
     parts = []
@@ -137,21 +139,24 @@ def _cumulated(buckets: int | None, direct: bool = False) -> str:
     return f"WITH side AS MATERIALIZED ({side}) {' UNION ALL '.join(parts)}"
 
 
-def _direct_side(buckets: int) -> str:
+def _direct_side(buckets: int, grouped: bool) -> str:
     """Per (customer, rule), the quantity of each bucket, from ``sums`` and ``direct_rules``.
 
     Merged bucket ``k`` of a metric sums its buckets ``j`` with ``cj = k``, over the rows
-    of every file; it is ``NULL`` when none has records, like a sum over no segment.
+    of every file (``grouped``: more than one); it is ``NULL`` when none has records, like
+    a sum over no segment.
     """
     columns = []
     for k in range(buckets):
         present = " OR ".join(f"(d.c{j} = {k} AND s.q{j} IS NOT NULL)" for j in range(buckets))
         total = " + ".join(f"COALESCE(CASE WHEN d.c{j} = {k} THEN s.q{j} END, 0)"
                            for j in range(buckets))
-        columns.append(f"SUM(CASE WHEN {present} THEN {total} END)::{QTY} AS q{k}")
+        value = f"CASE WHEN {present} THEN {total} END"
+        columns.append(f"{f'SUM({value})' if grouped else value}::{QTY} AS q{k}")
     merged = (f"SELECT u.cid, d.ri, {', '.join(columns)} FROM sums s "
               "JOIN customers u ON u.customer_id = s.customer_id "
-              "JOIN direct_rules d ON d.metric = s.metric GROUP BY u.cid, d.ri")
+              "JOIN direct_rules d ON d.metric = s.metric"
+              + (" GROUP BY u.cid, d.ri" if grouped else ""))
     some = " OR ".join(f"q{k} IS NOT NULL" for k in range(buckets))
     total = " + ".join(f"COALESCE(q{k}, 0)" for k in range(buckets))
     first = " ".join(f"WHEN q{k} IS NOT NULL THEN {k}" for k in range(buckets))

@@ -74,7 +74,8 @@ class Rating:
         _stage(progress, "price", 0)
         pivot = len(plan.starts) if pivoted(plan) else None
         direct = direct_rules(self.connection, plan)
-        self.connection.execute(pieces_statement(len(plan.where_keys), pivot, direct))
+        self.connection.execute(pieces_statement(len(plan.where_keys), pivot, direct,
+                                                 len(files)))
         query_lines(self.connection)
         query_percentages(self.connection, ruleset, plan)
         python_lines(self.connection, Finisher(ruleset, plan), descriptions, progress)
