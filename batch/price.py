@@ -70,16 +70,21 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
            t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor,
            greatest(lo, t.floor) AS low,
            CASE WHEN t.ceiling IS NULL THEN hi ELSE least(hi, t.ceiling) END AS high
-    FROM (SELECT * FROM sl WHERE {}) sl JOIN tiers t USING (model_id)
+    FROM (SELECT * FROM sl WHERE {}) sl JOIN bounds t USING (model_id)
     """
+    # Bands as half-open intervals without NULL: the first takes a total of zero, the
+    # last has no ceiling (quantities and totals are never negative).
+    bounds = (f"SELECT *, CASE WHEN tier = 1 THEN -1 ELSE floor END::{QTY} AS open_floor, "
+              f"COALESCE(ceiling, {_NO_CEILING})::{QTY} AS open_ceiling FROM tiers")
     banded = (  # graduated: the bands the slice meets; volume: the band of the total
         band.format("tag = 'graduated' AND hi > lo")
-        + "WHERE hi > t.floor AND (t.ceiling IS NULL OR lo < t.ceiling) UNION ALL"
+        + "WHERE hi > t.floor AND lo < t.open_ceiling UNION ALL"
         + band.format("tag = 'volume'")
-        + "WHERE (t.tier = 1 OR total > t.floor) AND (t.ceiling IS NULL OR total <= t.ceiling)")
+        + "WHERE total > t.open_floor AND total <= t.open_ceiling")
     return f"""
     CREATE TEMP TABLE pieces AS
-    WITH sl AS MATERIALIZED ({segments}), banded AS MATERIALIZED ({banded}), pieces AS (
+    WITH sl AS MATERIALIZED ({segments}), bounds AS ({bounds}),
+         banded AS MATERIALIZED ({banded}), pieces AS (
         SELECT {head}, 0::TINYINT AS component, NULL::INTEGER AS tier,
                0::{QTY} AS price, (q - (hi - lo))::{QTY} AS quantity
         FROM sl WHERE q - (hi - lo) > 0
@@ -110,6 +115,10 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
            price::{QTY} AS price, quantity::{QTY} AS quantity, python, referenced, single
     FROM pieces
     """
+
+
+_NO_CEILING = "99999999999999999999999999999.999999999"
+"""The largest ``DECIMAL(38, 9)``: the ceiling of a last band."""
 
 
 def _cumulated(buckets: int | None, direct: bool = False, files: int = 1) -> str:
