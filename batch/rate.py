@@ -84,6 +84,7 @@ class Rating:
         self.customers = [c for (c,) in self.connection.execute(
             "SELECT customer_id FROM customers ORDER BY cid").fetchall()]
         self._totals: LineTotals | None = None
+        self._released = False
         _stage(progress, "price", 1)
 
     def numbers(self, customers: int | None = None) -> Iterator[pa.Table]:
@@ -91,6 +92,8 @@ class Rating:
 
         See :func:`batch.output.described`; at least one table, empty without lines.
         """
+        if self._released:
+            raise RuntimeError("the lines of this run were written and released")
         count = len(self.customers)
         customers = customers or max(min(PART_CUSTOMERS, -(-count // 2)), 1)
         for start in range(0, max(count, 1), customers):
@@ -124,9 +127,20 @@ class Rating:
         Parquet is written part by part, each part while the next one is queried.
         """
         if target.suffix.lower() == ".parquet":
-            self._totals = write_parquet(self.numbers(), target, self.described)
+            self._totals = write_parquet(self._numbers_then_release(), target,
+                                         self.described)
         else:
             write_lines(self.connection, self.table, target)
+
+    def _numbers_then_release(self) -> Iterator[pa.Table]:
+        """:meth:`numbers`, then the run's large tables dropped.
+
+        They are dropped while the last part is written: their memory is freed sooner,
+        and closing costs less afterwards.
+        """
+        yield from self.numbers()
+        self._released = True
+        self.connection.execute("DROP TABLE pieces; DROP TABLE sums")
 
     def totals(self) -> LineTotals:
         """Lines, customers and net total."""

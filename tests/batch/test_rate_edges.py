@@ -280,3 +280,20 @@ def test_a_failed_write_leaves_no_file(tmp_path: Path) -> None:
     finally:
         rating.close()
     assert list(tmp_path.glob("*lines.parquet*")) == []
+
+
+def test_written_lines_are_released(tmp_path: Path) -> None:
+    ruleset = pricing(EDGES)
+    rating = Rating(ruleset, parse_period("2026-10", ruleset.zone),
+                    [store_records(tmp_path, [record("3", "2026-10-02T10:00:00Z")])],
+                    threads=1)
+    try:
+        rating.write(tmp_path / "lines.parquet")
+        assert rating.totals()[:2] == (pq.read_metadata(tmp_path / "lines.parquet").num_rows, 1)
+        tables = {t for (t,) in rating.connection.execute(
+            "SELECT table_name FROM duckdb_tables()").fetchall()}
+        assert not tables & {"pieces", "sums"}
+        with pytest.raises(RuntimeError, match="written and released"):
+            next(rating.numbers())
+    finally:
+        rating.close()
