@@ -135,11 +135,18 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
         progress("scan", len(files), len(files))
     _coarse(connection, plan)
     if pivot:
-        parts = [f"SELECT {keys}, {i} AS bucket, q{i} AS q FROM sums WHERE q{i} IS NOT NULL"
-                 for i in range(len(plan.starts))]
-        fine = " UNION ALL ".join(parts)
+        buckets = range(len(plan.starts))
+        fine = " UNION ALL ".join(f"SELECT {keys}, {i} AS bucket, q{i} AS q FROM sums "
+                                  f"WHERE q{i} IS NOT NULL" for i in buckets)
+        # The keys from one flag per bucket and (metric, attributes): a few rows.
+        flags = ", ".join(f"bool_or(q{i} IS NOT NULL) AS b{i}" for i in buckets)
+        present = f"SELECT {rest}, {flags} FROM sums GROUP BY ALL"
+        fine_keys = " UNION ALL ".join(f"SELECT {rest}, {i} AS bucket FROM present WHERE b{i}"
+                                       for i in buckets)
+        fine_keys = f"WITH present AS ({present}) {fine_keys}"
     else:
         fine = "SELECT * FROM sums WHERE bucket >= 0"
+        fine_keys = f"SELECT {rest}, bucket FROM sums WHERE bucket >= 0"
     _index_customers(connection)
     # ``agg`` is a view, computed once, where the pricing statement reads it; its keys
     # (a few rows) are a table, read by routing and by ``direct_rules``.
@@ -153,7 +160,7 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
         CREATE TEMP TABLE agg_keys AS
         SELECT DISTINCT {rest.replace("metric", "f.metric")},
                COALESCE(c.coarse, f.bucket) AS bucket
-        FROM ({fine}) f LEFT JOIN coarse c ON c.metric = f.metric AND c.bucket = f.bucket
+        FROM ({fine_keys}) f LEFT JOIN coarse c ON c.metric = f.metric AND c.bucket = f.bucket
         UNION SELECT {rest}, -1 FROM outside;
     """)
 
