@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import msgspec
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from batch.plan import QTY, Plan
 from engine.index import Route, pricing_index
@@ -119,7 +121,7 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
     for done, path in enumerate(files):
         if progress is not None:
             progress("scan", done, len(files))
-        quantity = "quantity::DECIMAL(18, 9)" if _small(connection, path) else "quantity"
+        quantity = "quantity::DECIMAL(18, 9)" if _small(path) else "quantity"
         source = f"(SELECT *{attributes}, {quantity} AS q_in FROM read_parquet(?))"
         query = f"SELECT {keys}, {values} FROM {source} GROUP BY ALL"
         if done == 0:
@@ -165,18 +167,30 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
     """)
 
 
-def _small(connection: duckdb.DuckDBPyConnection, path: Path) -> bool:
+def _small(path: Path) -> bool:
     """Whether every quantity of the file is below 10^9, by its Parquet statistics.
 
     Such quantities fit ``DECIMAL(18, 9)`` (64-bit integers), which DuckDB sums much
     faster; the sums stay ``DECIMAL(38, 9)``. Were a statistic wrong, the cast would fail
     loudly, never round.
     """
-    row = connection.execute(
-        "SELECT COUNT(*) = COUNT(stats_max_value) AND COUNT(stats_min_value) = COUNT(*), "
-        f"MAX(stats_max_value::{QTY}) < 1000000000, MIN(stats_min_value::{QTY}) > -1000000000 "
-        "FROM parquet_metadata(?) WHERE path_in_schema = 'quantity'", [str(path)]).fetchone()
-    return row is not None and all(row)
+    metadata = pq.read_metadata(path)
+    names = [metadata.schema.column(i).path for i in range(metadata.num_columns)]
+    if "quantity" not in names or not metadata.num_row_groups:
+        return False
+    column = names.index("quantity")
+    for group in range(metadata.num_row_groups):
+        statistics = metadata.row_group(group).column(column).statistics
+        if statistics is None or not statistics.has_min_max:
+            return False
+        low, high = statistics.min, statistics.max
+        if not (isinstance(low, Decimal) and isinstance(high, Decimal)
+                and low > -_BILLION and high < _BILLION):
+            return False
+    return True
+
+
+_BILLION = Decimal(1_000_000_000)
 
 
 def coarse_bucket(plan: Plan, metric: str, bucket: int) -> int:
