@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from batch.lines import COLUMNS, DESCRIBED, Description
 
-__all__ = ["LineTotals", "described", "line_totals", "write_lines", "write_parquet"]
+__all__ = ["Describer", "LineTotals", "line_totals", "write_lines", "write_parquet"]
 
 LineTotals = tuple[int, int, Decimal]
 """Lines, customers and net total of a run."""
@@ -34,39 +34,50 @@ _DICTIONARY = frozenset({"rule_id", "version", "component", "label", "unit", "va
 _TYPES = {"tier": pa.int32(), "line": pa.int32()}
 
 
-def described(numbers: pa.Table, customers: list[str], descriptions: list[Description],
-              commit: str) -> pa.Table:
-    """The lines of ``numbers`` with every column of :data:`batch.lines.COLUMNS`.
+class Describer:
+    """Turns the query's numbers into lines with every column of :data:`batch.lines.COLUMNS`.
 
-    ``numbers`` has ``cid``, ``did``, ``quantity``, ``unit_price`` and ``amount``.
+    What describes a line is few values, prepared once per run: for each column, the
+    values by description number (``did``), as a dictionary of distinct values where it
+    is one.
     """
-    did = numbers.column("did").combine_chunks()
-    cid = numbers.column("cid").combine_chunks()
-    zeros = pa.Array.from_buffers(pa.int32(), len(did), [None, pa.py_buffer(bytes(4 * len(did)))])
-    columns: dict[str, pa.Array | pa.ChunkedArray] = {
-        "customer_id": pa.DictionaryArray.from_arrays(cid, pa.array(customers, pa.string())),
-        "commit": pa.DictionaryArray.from_arrays(zeros, pa.array([commit], pa.string()))}
-    for index, name in enumerate(DESCRIBED):
-        values = [row[index] for row in descriptions]
-        if name in _DICTIONARY:
-            columns[name] = _dictionary(values, did)
-        else:
-            columns[name] = pa.array(values, _TYPES.get(name, pa.string())).take(did)
-    for name in ("quantity", "unit_price", "amount"):
-        columns[name] = numbers.column(name)
-    return pa.table({name: columns[name] for name in COLUMNS})
 
+    def __init__(self, customers: list[str], descriptions: list[Description],
+                 commit: str) -> None:
+        self._customers = pa.array(customers, pa.string())
+        self._commit = pa.array([commit], pa.string())
+        self._columns: dict[str, tuple[pa.Array, pa.Array | None]] = {}
+        for index, name in enumerate(DESCRIBED):
+            values = [row[index] for row in descriptions]
+            if name in _DICTIONARY:
+                # Distinct values matter: Parquet writes such a dictionary as it is, and
+                # re-encodes one that repeats values (half the writing time of the lines).
+                distinct = list(dict.fromkeys(values))
+                position = {value: i for i, value in enumerate(distinct)}
+                self._columns[name] = (pa.array([position[v] for v in values], pa.int32()),
+                                       pa.array(distinct, pa.string()))
+            else:
+                self._columns[name] = (pa.array(values, _TYPES.get(name, pa.string())), None)
 
-def _dictionary(values: list[str | int | None], did: pa.Array) -> pa.DictionaryArray:
-    """The column whose line ``i`` is ``values[did[i]]``, as a dictionary of distinct values.
+    def __call__(self, numbers: pa.Table) -> pa.Table:
+        """The lines of ``numbers``, described.
 
-    Distinct values matter: Parquet writes such a dictionary as it is, and re-encodes one
-    that repeats values (about half the writing time of the lines).
-    """
-    distinct = list(dict.fromkeys(values))
-    position = {value: i for i, value in enumerate(distinct)}
-    indices = pa.array([position[value] for value in values], pa.int32()).take(did)
-    return pa.DictionaryArray.from_arrays(indices, pa.array(distinct, pa.string()))
+        ``numbers`` has ``cid``, ``did``, ``quantity``, ``unit_price`` and ``amount``.
+        """
+        did = numbers.column("did").combine_chunks()
+        cid = numbers.column("cid").combine_chunks()
+        zeros = pa.Array.from_buffers(pa.int32(), len(did),
+                                      [None, pa.py_buffer(bytes(4 * len(did)))])
+        columns: dict[str, pa.Array | pa.ChunkedArray] = {
+            "customer_id": pa.DictionaryArray.from_arrays(cid, self._customers),
+            "commit": pa.DictionaryArray.from_arrays(zeros, self._commit)}
+        for name, (values, dictionary) in self._columns.items():
+            taken = values.take(did)
+            columns[name] = (taken if dictionary is None
+                             else pa.DictionaryArray.from_arrays(taken, dictionary))
+        for name in ("quantity", "unit_price", "amount"):
+            columns[name] = numbers.column(name)
+        return pa.table({name: columns[name] for name in COLUMNS})
 
 
 def line_totals(lines: pa.Table) -> LineTotals:

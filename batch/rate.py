@@ -33,7 +33,7 @@ from batch.lines import (
     query_lines,
     query_percentages,
 )
-from batch.output import LineTotals, described, line_totals, write_lines, write_parquet
+from batch.output import Describer, LineTotals, line_totals, write_lines, write_parquet
 from batch.plan import build_plan
 from batch.price import pieces_statement
 from batch.scan import Unrated, direct_rules, load_plan, pivoted, route, scan
@@ -80,9 +80,9 @@ class Rating:
         query_percentages(self.connection, ruleset, plan)
         python_lines(self.connection, Finisher(ruleset, plan), descriptions, progress)
         self.connection.execute("RESET preserve_insertion_order")
-        self.descriptions = descriptions.rows
         self.customers = [c for (c,) in self.connection.execute(
             "SELECT customer_id FROM customers ORDER BY cid").fetchall()]
+        self.described = Describer(self.customers, descriptions.rows, ruleset.commit)
         self._totals: LineTotals | None = None
         self._released = False
         _stage(progress, "price", 1)
@@ -90,7 +90,7 @@ class Rating:
     def numbers(self, customers: int | None = None) -> Iterator[pa.Table]:
         """The lines' numbers in the engine's order, ``customers`` customers a table.
 
-        See :func:`batch.output.described`; at least one table, empty without lines.
+        See :class:`batch.output.Describer`; at least one table, empty without lines.
         """
         if self._released:
             raise RuntimeError("the lines of this run were written and released")
@@ -102,9 +102,6 @@ class Rating:
                 "WHERE cid >= $1 AND cid < $2 ORDER BY cid, ri, dorder, s_first",
                 params=[start, start + customers]).to_arrow_table()
 
-    def described(self, numbers: pa.Table) -> pa.Table:
-        """The lines of ``numbers``, with every column."""
-        return described(numbers, self.customers, self.descriptions, self.ruleset.commit)
 
     def parts(self, customers: int | None = None) -> Iterator[pa.Table]:
         """The lines, described, in the engine's order, ``customers`` customers a table."""
