@@ -49,7 +49,7 @@ parts, so that writing the first overlaps querying the second."""
 
 
 class Rating:
-    """One run: the period rated into an Arrow table of lines, ready to read or write."""
+    """One run: the period priced in DuckDB, its lines queried when read or written."""
 
     def __init__(self, ruleset: Ruleset, period: BillingPeriod, files: list[Path],
                  progress: Progress | None = None, threads: int | None = None,
@@ -101,7 +101,6 @@ class Rating:
                 "SELECT cid, did, quantity, unit_price, amount FROM lines "
                 "WHERE cid >= $1 AND cid < $2 ORDER BY cid, ri, dorder, s_first",
                 params=[start, start + customers]).to_arrow_table()
-
 
     def parts(self, customers: int | None = None) -> Iterator[pa.Table]:
         """The lines, described, in the engine's order, ``customers`` customers a table."""
