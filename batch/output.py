@@ -118,20 +118,20 @@ def write_parquet(parts: Iterator[pa.Table], target: Path,
 
 
 def write_lines(connection: duckdb.DuckDBPyConnection, lines: pa.Table, target: Path) -> None:
-    """Write ``lines`` to ``target`` by its extension."""
-    suffix = target.suffix.lower()
+    """Write ``lines`` to ``target`` as CSV (``.csv``) or JSON Lines (any other suffix).
+
+    Decimals become text, quantities and prices without trailing zeros. Parquet is
+    written by :func:`write_parquet`.
+    """
+    exprs = {"quantity": _trimmed("quantity"), "unit_price": _trimmed("unit_price"),
+             "amount": "CAST(amount AS VARCHAR)"}
+    columns = ", ".join(f"{exprs.get(c, c)} AS {c}" for c in COLUMNS)
+    options = "FORMAT csv, HEADER" if target.suffix.lower() == ".csv" else "FORMAT json"
     with _replacing(target) as temporary:
-        if suffix == ".parquet":
-            pq.write_table(lines, temporary, **_PARQUET)
-        else:
-            exprs = {"quantity": _trimmed("quantity"), "unit_price": _trimmed("unit_price"),
-                     "amount": "CAST(amount AS VARCHAR)"}
-            columns = ", ".join(f"{exprs.get(c, c)} AS {c}" for c in COLUMNS)
-            options = "FORMAT csv, HEADER" if suffix == ".csv" else "FORMAT json"
-            connection.register("_described", lines)
-            select = f"SELECT {columns} FROM _described"  # noqa: S608 (our constant names)
-            connection.execute(f"COPY ({select}) TO '{_quoted(temporary)}' ({options})")
-            connection.unregister("_described")
+        connection.register("_described", lines)
+        select = f"SELECT {columns} FROM _described"  # noqa: S608 (our constant names)
+        connection.execute(f"COPY ({select}) TO '{_quoted(temporary)}' ({options})")
+        connection.unregister("_described")
 
 
 _PARQUET: dict[str, Any] = {"compression": "zstd", "store_schema": False,
