@@ -247,15 +247,18 @@ def python_lines(connection: duckdb.DuckDBPyConnection, finisher: Finisher,
     components = (*COMPONENTS, "_last")
     rows = [(names[c], rules[r], vi, poi, doi, bucket, components[k], *rest)
             for c, r, vi, poi, doi, bucket, k, *rest in connection.execute(
-        "SELECT cid, ri, vi, poi, doi, bucket, component, tier, price, quantity, "
-        "quantity * price FROM pieces WHERE python ORDER BY cid, ri, bucket").fetchall()]
+        "SELECT p.cid, p.ri, p.vi, p.poi, o.doi, p.bucket, p.component, p.tier, p.price, "
+        "p.quantity, p.quantity * p.price FROM pieces p LEFT JOIN customer_prices o "
+        "ON o.cid = p.cid AND o.ri = p.ri AND o.bucket = p.bucket "
+        "WHERE p.python ORDER BY p.cid, p.ri, p.bucket").fetchall()]
     percentages = [r.id for r in finisher.ruleset.rules if is_percentage(r)]
     everyone = any(p in finisher.python_rules for p in percentages)
     some = sorted({c for c, r in finisher.python_pairs if r in percentages})
     sums = [(names[c], rules[r], *rest) for c, r, *rest in connection.execute(
         "SELECT p.cid, p.ri, p.bucket, SUM(p.quantity * p.price), "
         "bool_or(p.quantity * p.price <> 0) FROM pieces p "
-        "JOIN customers u USING (cid) WHERE NOT p.python AND p.referenced "
+        "JOIN customers u USING (cid) JOIN rule_info i ON i.ri = p.ri "
+        "WHERE NOT p.python AND i.referenced "
         f"AND p.component <> {LAST} AND (? OR list_contains(?, u.customer_id)) "
         "GROUP BY ALL ORDER BY p.cid, p.ri, p.bucket", [everyone, some]).fetchall()] if (
             everyone or some) else []

@@ -29,7 +29,7 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
     columns = [attribute_column(i) for i in range(width)]
     join = " AND ".join(["a.metric = r.metric", "a.bucket = r.bucket"] + [
         f"a.{c} IS NOT DISTINCT FROM r.{c}" for c in columns])
-    head = "cid, ri, vi, poi, doi, ovr, bucket, python, referenced, single"
+    head = "cid, ri, vi, poi, ovr, bucket, python, single"
     segment_sql = f"SELECT a.cid, r.ri, a.bucket, a.q FROM agg a JOIN routes r ON {join}"
     if width:  # several attribute values can go to one rule
         segment_sql = (f"SELECT cid, ri, bucket, SUM(q)::{QTY} AS q FROM ({segment_sql}) "
@@ -54,9 +54,9 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
                greatest(raw_total - included, 0)::{QTY} AS total
         FROM priced p JOIN models m USING (model_id)
     )
-    SELECT c.cid, c.ri, c.bucket, c.q, c.first, c.last, c.vi, c.poi, c.doi, c.ovr,
+    SELECT c.cid, c.ri, c.bucket, c.q, c.first, c.last, c.vi, c.poi, c.ovr,
            c.model_id, c.tag, c.unit_price, c.package_price, c.fee, c.lo, c.hi, c.total,
-           {_opened()} AS opened, i.python OR x.ri IS NOT NULL AS python, i.referenced,
+           {_opened()} AS opened, i.python OR x.ri IS NOT NULL AS python,
            c.poi IS NULL AND c.doi IS NULL AND v.single AS single
     FROM bounded c JOIN rule_info i ON i.ri = c.ri
     JOIN (SELECT p.ri, p.vi, COUNT(DISTINCT p.bucket) = 1 AS single
@@ -65,9 +65,8 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
     LEFT JOIN python_pairs x ON x.cid = c.cid AND x.ri = c.ri
     """
     band = """
-    SELECT sl.cid, sl.ri, sl.vi, sl.poi, sl.doi, sl.ovr, sl.bucket, sl.python, sl.referenced,
-           sl.single, sl.tag, sl.lo, sl.hi, sl.total, sl.last,
-           t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor,
+    SELECT sl.cid, sl.ri, sl.vi, sl.poi, sl.ovr, sl.bucket, sl.python, sl.single, sl.tag,
+           sl.lo, sl.hi, sl.total, sl.last, t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor,
            greatest(lo, t.floor) AS low,
            CASE WHEN t.ceiling IS NULL THEN hi ELSE least(hi, t.ceiling) END AS high
     FROM (SELECT * FROM sl WHERE {}) sl JOIN bounds t USING (model_id)
@@ -111,8 +110,8 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
         UNION ALL
         SELECT {head}, 8::TINYINT, NULL, 0, 0 FROM sl WHERE last AND python
     )
-    SELECT cid, ri, vi, poi, doi, ovr, bucket, component, tier,
-           price::{QTY} AS price, quantity::{QTY} AS quantity, python, referenced, single
+    SELECT cid, ri, vi, poi, ovr, bucket, component, tier,
+           price::{QTY} AS price, quantity::{QTY} AS quantity, python, single
     FROM pieces
     """
 
