@@ -235,15 +235,15 @@ def query_lines(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def python_lines(connection: duckdb.DuckDBPyConnection, finisher: Finisher,
-                  descriptions: Descriptions,
+                  descriptions: Descriptions, names: list[str],
                   progress: Callable[[str, int, int], None] | None) -> None:
     """Finish, customer by customer, the lines the query leaves to Python.
 
-    They become ``python_lines``; the view ``lines`` gathers every line.
+    ``names`` are the customers by number (``cid``). The lines become ``python_lines``;
+    the view ``lines`` gathers every line.
     """
     rules = [rule.id for rule in finisher.ruleset.rules]
-    names = [c for (c,) in connection.execute(
-        "SELECT customer_id FROM customers ORDER BY cid").fetchall()]
+    cids = {name: cid for cid, name in enumerate(names)}
     components = (*COMPONENTS, "_last")
     rows = [(names[c], rules[r], vi, poi, doi, bucket, components[k], *rest)
             for c, r, vi, poi, doi, bucket, k, *rest in connection.execute(
@@ -253,19 +253,17 @@ def python_lines(connection: duckdb.DuckDBPyConnection, finisher: Finisher,
         "WHERE p.python ORDER BY p.cid, p.ri, p.bucket").fetchall()]
     percentages = [r.id for r in finisher.ruleset.rules if is_percentage(r)]
     everyone = any(p in finisher.python_rules for p in percentages)
-    some = sorted({c for c, r in finisher.python_pairs if r in percentages})
+    some = sorted({cids[c] for c, r in finisher.python_pairs if r in percentages and c in cids})
     sums = [(names[c], rules[r], *rest) for c, r, *rest in connection.execute(
         "SELECT p.cid, p.ri, p.bucket, SUM(p.quantity * p.price), "
-        "bool_or(p.quantity * p.price <> 0) FROM pieces p "
-        "JOIN customers u USING (cid) JOIN rule_info i ON i.ri = p.ri "
+        "bool_or(p.quantity * p.price <> 0) FROM pieces p JOIN rule_info i ON i.ri = p.ri "
         "WHERE NOT p.python AND i.referenced "
-        f"AND p.component <> {LAST} AND (? OR list_contains(?, u.customer_id)) "
+        f"AND p.component <> {LAST} AND (? OR list_contains(?, p.cid)) "
         "GROUP BY ALL ORDER BY p.cid, p.ri, p.bucket", [everyone, some]).fetchall()] if (
             everyone or some) else []
     by_rows = {c: [r[1:] for r in g] for c, g in groupby(rows, key=lambda r: r[0])}
     by_sums = {c: [r[1:] for r in g] for c, g in groupby(sums, key=lambda r: r[0])}
     customers = sorted(by_rows.keys() | by_sums.keys())
-    cids = {name: cid for cid, name in enumerate(names)}
     positions = {rule: i for i, rule in enumerate(rules)}
     found: list[tuple[Any, ...]] = []
     for done, customer in enumerate(customers):

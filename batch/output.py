@@ -1,4 +1,4 @@
-"""The rated lines as one Arrow table, described, and written as Parquet, CSV or JSON Lines.
+"""The rated lines, described, and written as Parquet (part by part), CSV or JSON Lines.
 
 The query hands over numbers only: customer number, description number (``did``) and
 the line's quantity, unit price and amount, already in the engine's order. Descriptions

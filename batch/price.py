@@ -68,7 +68,7 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
     SELECT sl.cid, sl.ri, sl.vi, sl.poi, sl.ovr, sl.bucket, sl.python, sl.single, sl.tag,
            sl.lo, sl.hi, sl.total, sl.last, t.tier, t.unit_price AS tier_price, t.flat_fee, t.floor,
            greatest(lo, t.floor) AS low,
-           CASE WHEN t.ceiling IS NULL THEN hi ELSE least(hi, t.ceiling) END AS high
+           least(hi, t.open_ceiling) AS high
     FROM (SELECT * FROM sl WHERE {}) sl JOIN bounds t USING (model_id)
     """
     # Bands as half-open intervals without NULL: the first takes a total of zero, the

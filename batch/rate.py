@@ -78,10 +78,11 @@ class Rating:
                                                  len(files)))
         query_lines(self.connection)
         query_percentages(self.connection, ruleset, plan)
-        python_lines(self.connection, Finisher(ruleset, plan), descriptions, progress)
-        self.connection.execute("RESET preserve_insertion_order")
         self.customers = [c for (c,) in self.connection.execute(
             "SELECT customer_id FROM customers ORDER BY cid").fetchall()]
+        python_lines(self.connection, Finisher(ruleset, plan), descriptions, self.customers,
+                     progress)
+        self.connection.execute("RESET preserve_insertion_order")
         self.described = Describer(self.customers, descriptions.rows, ruleset.commit)
         self._totals: LineTotals | None = None
         self._released = False
