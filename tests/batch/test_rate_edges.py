@@ -17,7 +17,7 @@ from batch.rate import Rating, rate_period
 from engine.timeline import parse_period
 from tests.batch.helpers import Row, batch_rows, engine_rows, store_records
 from tests.conftest import pricing
-from tests.engine.helpers import record
+from tests.engine.helpers import HELD_AT_MINIMUM, record
 
 EDGES = """\
 rules:
@@ -166,23 +166,7 @@ def test_packages_of_large_quantities(tmp_path: Path, size: str) -> None:
 
 
 def test_a_percentage_takes_exactly_the_minimum_of_a_rule_held_at_it(tmp_path: Path) -> None:
-    ruleset = pricing("""
-rules:
-  - id: unit
-    metric: unit
-    label: Unit
-    versions:
-      - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.0457", minimum: "3.00"}
-  - id: tiny
-    metric: tiny
-    label: Tiny
-    versions:
-      - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.003"}
-  - id: share
-    label: Share
-    versions:
-      - {effective_from: 2026-01-01, model: percentage, rate: "0.5", of: [unit, tiny]}
-""")
+    ruleset = pricing(HELD_AT_MINIMUM)
     for number, quantity in enumerate(("2.285", "2.343")):
         records = [record(quantity, "2026-10-05T10:00:00Z", metric="unit"),
                    record("1", "2026-10-06T10:00:00Z", metric="tiny")]

@@ -33,3 +33,23 @@ def summary(lines: tuple[Line, ...]) -> list[tuple[str, str, str, str, str]]:
     """(rule, version, component, quantity, amount) of each line, for compact assertions."""
     return [(line.rule_id, line.version, line.component + (f"#{line.tier}" if line.tier else ""),
              format(line.quantity.normalize(), "f"), str(line.amount)) for line in lines]
+
+
+HELD_AT_MINIMUM = """\
+rules:
+  - id: unit
+    metric: unit
+    label: Unit
+    versions:
+      - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.0457", minimum: "3.00"}
+  - id: tiny
+    metric: tiny
+    label: Tiny
+    versions:
+      - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.003"}
+  - id: share
+    label: Share
+    versions:
+      - {effective_from: 2026-01-01, model: percentage, rate: "0.5", of: [unit, tiny]}
+"""
+"""A percentage of a rule whose minimum (3.00) tops up a little usage, and of another."""

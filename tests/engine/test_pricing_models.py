@@ -9,7 +9,7 @@ import pytest
 
 from engine.money import ZERO
 from tests.conftest import pricing
-from tests.engine.helpers import record, run, summary
+from tests.engine.helpers import HELD_AT_MINIMUM, record, run, summary
 
 AT = "2026-10-10T12:00:00Z"
 
@@ -168,24 +168,7 @@ def test_percentage_of_other_rules_with_minimum() -> None:
 
 
 def test_a_percentage_takes_exactly_the_minimum_of_a_rule_held_at_it() -> None:
-    ruleset = pricing("""
-    rules:
-      - id: unit
-        metric: unit
-        label: Unit
-        versions:
-          - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.0457",
-             minimum: "3.00"}
-      - id: tiny
-        metric: tiny
-        label: Tiny
-        versions:
-          - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.003"}
-      - id: share
-        label: Share
-        versions:
-          - {effective_from: 2026-01-01, model: percentage, rate: "0.5", of: [unit, tiny]}
-    """)
+    ruleset = pricing(HELD_AT_MINIMUM)
     # 2.285 units: 0.1044245 → 0.10 and a 2.90 top-up; 2.343 units: 0.1070751 → 0.11 and
     # 2.89. Either way the rule bills 3.00, so the share's base is 3.00 + 0.003, not
     # 3.0074245 then 3.0000751 (50 % of which would be 1.51 for less usage, 1.50 for more).
