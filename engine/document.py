@@ -96,9 +96,11 @@ def _provenance(p: Provenance) -> dict[str, Any]:
 
 def _line(line: Line, usage_from: str, usage_to: str) -> dict[str, Any]:
     data = dict(_described(line.rule_id, line.version, line.provenance, line.label,
-                           line.component, line.tier, line.unit, line.unit_price,
-                           line.vat_rate, line.vat_category))
+                           line.component, line.tier, line.unit, line.vat_rate,
+                           line.vat_category))
     data["provenance"] = dict(data["provenance"])  # callers own what they are given
+    # Not cached: 50 and 50.00 are equal keys, but print as written.
+    data["unit_price"] = format_price(line.unit_price)
     data["quantity"] = format_decimal(line.quantity)
     data["amount"] = format_amount(line.amount)
     data["usage_from"] = usage_from
@@ -108,7 +110,7 @@ def _line(line: Line, usage_from: str, usage_to: str) -> dict[str, Any]:
 
 @lru_cache(maxsize=16384)
 def _described(rule_id: str, version: str, provenance: Provenance, label: str,
-               component: str, tier: int | None, unit: str, unit_price: Decimal,
+               component: str, tier: int | None, unit: str,
                vat_rate: Decimal | None, vat_category: str | None) -> dict[str, Any]:
     """What a line shows that does not depend on the usage, rendered once.
 
@@ -118,7 +120,7 @@ def _described(rule_id: str, version: str, provenance: Provenance, label: str,
     return {
         "rule_id": rule_id, "version": version, "label": label,
         "component": component, "tier": tier, "unit": unit,
-        "unit_price": format_price(unit_price),
+        "unit_price": None,
         "vat_rate": None if vat_rate is None else format_rate(vat_rate),
         "vat_category": vat_category, "provenance": _provenance(provenance),
     }

@@ -32,11 +32,14 @@ def describe_line(key: LineKey, timeline: RuleTimeline,
                   commit: str) -> tuple[str, str, Provenance]:
     """Label, unit and provenance of the line ``key`` names (shared with batch rating).
 
-    Kept on the timeline: the same keys come back evaluation after evaluation.
+    Kept on the timeline, by what they depend on (not the unit price, which varies from
+    customer to customer for a minimum's top-up): the same lines come back evaluation
+    after evaluation.
     """
-    found = timeline.described.get((key, commit))
+    where = (key.version_index, key.override_index, key.component, key.tier, commit)
+    found = timeline.described.get(where)
     if found is None:
-        found = timeline.described[(key, commit)] = (
+        found = timeline.described[where] = (
             _label(key, timeline), _unit(key, timeline), _provenance(key, timeline, commit))
     return found
 
@@ -57,8 +60,7 @@ def _line(key: LineKey, group: list[Charge], timeline: RuleTimeline, commit: str
     amount = line_amount(key, quantity, amount)
     if key.component in PROPORTIONAL:
         quantity = round_cents(quantity)
-    described = timeline.described.get((key, commit))
-    label, unit, provenance = described or describe_line(key, timeline, commit)
+    label, unit, provenance = describe_line(key, timeline, commit)
     return Line(rule_id=timeline.rule.id, version=provenance.version, label=label,
                 component=key.component, tier=key.tier, quantity=quantity, unit=unit,
                 unit_price=key.unit_price, amount=amount, vat_rate_name=timeline.rule.vat_rate,

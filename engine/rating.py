@@ -90,8 +90,10 @@ class RuleTimeline:
                                  for v in override.versions] if override else [])
         self.is_percentage = isinstance(rule.versions[0], Percentage)
         self.raters = [RATERS[_tag(v)] for v in rule.versions]
-        self.described: dict[tuple[LineKey, str], tuple[str, str, Provenance]] = {}
-        """Label, unit and provenance of each line key, filled by :mod:`engine.lines`."""
+        self.described: dict[tuple[int, int | None, str, int | None, str],
+                             tuple[str, str, Provenance]] = {}
+        """Label, unit and provenance by version, override version, component, tier and
+        commit, filled by :mod:`engine.lines`."""
         self.keys: dict[tuple[int, int | None, str, int | None, Decimal], LineKey] = {}
         """Line keys by version, override version, component, tier and unit price."""
 
