@@ -13,8 +13,8 @@ from api.wire import DiagnosticOut
 
 __all__ = ["date_range"]
 
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_YEAR = re.compile(r"\d{4}")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_YEAR = re.compile(r"[0-9]{4}")
 
 
 def date_range(start: str | None, end: str | None, year: str | None = None) -> tuple[date, date]:

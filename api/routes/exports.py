@@ -35,7 +35,7 @@ _ZIP = "application/zip"
 _TEXT = "text/plain"
 """Litestar adds ``; charset=utf-8`` to a text type."""
 _CHUNK = 1 << 16
-_SIREN = re.compile(r"\d{9}")
+_SIREN = re.compile(r"[0-9]{9}")
 
 From = Annotated[str | None, QueryParameter(
     name="from", required=False,

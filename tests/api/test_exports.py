@@ -112,8 +112,9 @@ def test_bad_dates_are_422_naming_the_field(http: Client, path: str, params: dic
     assert all(f"'{field}'" in data["detail"] for field in fields)
 
 
-def test_a_bad_siren_is_422(http: Client) -> None:
-    response = http.get("/v1/archive/fec", params={"year": "2026", "siren": "1234\r\nX: y"},
+@pytest.mark.parametrize("siren", ["1234\r\nX: y", "١٢٣٤٥٦٧٨٩"])  # Arabic-Indic digits
+def test_a_bad_siren_is_422(http: Client, siren: str) -> None:
+    response = http.get("/v1/archive/fec", params={"year": "2026", "siren": siren},
                         headers=auth("tax_reviewer"))
     assert problem(response, 422, "invalid-request")["diagnostics"][0]["parameter"] == "siren"
 
