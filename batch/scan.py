@@ -315,7 +315,7 @@ def _index_customers(connection: duckdb.DuckDBPyConnection) -> None:
 
 def _choose(plan: Plan, routes: dict[str, list[Route]], metric: str,
             attributes: dict[str, str | None], bucket: int) -> tuple[str | None, str, str]:
-    """The rule :func:`engine.routing.route_records` would choose for these records."""
+    """The rule :func:`engine.routing.route_timed` would choose for these records."""
     if bucket < 0:
         return None, "usage.outside_period", f"records outside period {plan.period.label}"
     candidates = routes.get(metric)

@@ -60,7 +60,7 @@ class PricingIndex:
 
     def timeline(self, rule: PricingRule, customer_id: str) -> RuleTimeline:
         """The rule's timeline for ``customer_id``: with its override, if it has one."""
-        override = self._overrides.get((customer_id, rule.id))
+        override = self.override(customer_id, rule.id)
         key = (rule.id, None if override is None else override.id)
         found = self._timelines.get(key)
         if found is None:

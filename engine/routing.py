@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC
 from zoneinfo import ZoneInfo
 
 from engine.diagnostics import Diagnostic
@@ -11,20 +10,15 @@ from engine.index import Route, pricing_index
 from engine.rules.ruleset import Ruleset
 from engine.usage import Timed, UsageRecord
 
-__all__ = ["route_records", "route_timed"]
-
-
-def route_records(ruleset: Ruleset, records: Iterable[UsageRecord]
-                  ) -> tuple[dict[str, list[UsageRecord]], list[Diagnostic]]:
-    """Records grouped by the id of the rule that rates them, and the records no rule takes."""
-    routed, problems = route_timed(
-        ruleset, [(r.timestamp.astimezone(UTC), r.event_id, r) for r in records])
-    return {rule_id: [r for _, _, r in group] for rule_id, group in routed.items()}, problems
+__all__ = ["route_timed"]
 
 
 def route_timed(ruleset: Ruleset, records: Iterable[Timed]
                 ) -> tuple[dict[str, list[Timed]], list[Diagnostic]]:
-    """:func:`route_records` of records whose UTC instant is already known."""
+    """Records grouped by the id of the rule that rates them, and the records no rule takes.
+
+    Each record comes with its UTC instant (computed once by the caller) and event id.
+    """
     routes = pricing_index(ruleset).routes
     routed: dict[str, list[Timed]] = {}
     problems: list[Diagnostic] = []
