@@ -30,9 +30,7 @@ from engine.customers import Customer, parse_customers
 from engine.diagnostics import Diagnostic
 from engine.rules.ruleset import Ruleset
 from engine.store.git import CommitInfo
-from engine.usage import REQUIRED_FIELDS, UsageRecord, parse_record, plain_record
-
-_REQUIRED = frozenset(REQUIRED_FIELDS)
+from engine.usage import RESERVED_NAMES, UsageRecord, parse_record, plain_record
 
 __all__ = ["USAGE_SOURCE", "changes_out", "customer_of", "diagnostics_out", "records_of",
            "ruleset_out", "versions_out"]
@@ -68,8 +66,8 @@ def records_of(usage: Iterable[UsageIn], customer_id: str) -> list[UsageRecord]:
     clashes: list[Diagnostic] = []
     problems: list[Diagnostic] = []
     for number, item in enumerate(usage, start=1):
-        if item.attributes and not _REQUIRED.isdisjoint(item.attributes):
-            clash = sorted(_REQUIRED.intersection(item.attributes))
+        if item.attributes and not RESERVED_NAMES.isdisjoint(item.attributes):
+            clash = sorted(RESERVED_NAMES.intersection(item.attributes))
             clashes.append(Diagnostic(
                 path=USAGE_SOURCE, line=number, column=0, code="usage.attribute_clash",
                 message=f"field 'attributes': {', '.join(clash)} cannot be an attribute"))

@@ -19,11 +19,12 @@ from engine.money import DecimalSyntaxError, parse_decimal
 
 _PLAIN = re.compile(r"\d+(\.\d+)?\Z")
 
-__all__ = ["REQUIRED_FIELDS", "Timed", "UsageRecord", "dedupe", "parse_record",
+__all__ = ["REQUIRED_FIELDS", "RESERVED_NAMES", "Timed", "UsageRecord", "dedupe", "parse_record",
            "parse_records", "parse_timestamp", "plain_record"]
 
 REQUIRED_FIELDS = ("event_id", "customer_id", "metric", "quantity", "timestamp")
-_REQUIRED = frozenset(REQUIRED_FIELDS)
+RESERVED_NAMES = frozenset(REQUIRED_FIELDS)
+"""Field names no attribute may take."""
 
 
 class UsageRecord(msgspec.Struct, frozen=True, kw_only=True):
@@ -121,8 +122,8 @@ def parse_record(row: Mapping[str, Any], source: str, position: int
     if quantity is None or timestamp is None:
         return None, problems
     attributes = (tuple(sorted((str(k), str(v)) for k, v in row.items()
-                               if k not in _REQUIRED and v is not None and v != ""))
-                  if len(row) > len(_REQUIRED) else ())
+                               if k not in RESERVED_NAMES and v is not None and v != ""))
+                  if len(row) > len(RESERVED_NAMES) else ())
     return UsageRecord(event_id=str(row["event_id"]), customer_id=str(row["customer_id"]),
                        metric=str(row["metric"]), quantity=quantity, timestamp=timestamp,
                        attributes=attributes, source=source, row=position), problems
