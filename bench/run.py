@@ -5,9 +5,10 @@
                                   [--inline-records N]
 
 Starts ``bareme``'s app (plus ``/bench/bare``) on a free loopback port, warms both
-endpoints, then runs wrk against each for a bounded time and prints requests/s and
-p50/p99 latency. The body is one customer's 20 usage records of the sample data, over
-six metrics. Needs ``wrk`` (Debian: ``apt-get install wrk``).
+endpoints, then runs wrk against each for a bounded time and prints requests/s,
+p50/p99 latency and the server's CPU time per request (all its processes, from
+``/proc``, where it exists). The body is one customer's 20 usage records of the sample
+data, over six metrics. Needs ``wrk`` (Debian: ``apt-get install wrk``).
 """
 
 from __future__ import annotations
@@ -116,14 +117,37 @@ def start(server: str, workers: int, port: int, key: str, log: Path,
     raise SystemExit("the server did not become ready")
 
 
-def wrk(url: str, script: Path, connections: int, duration: int) -> dict[str, float]:
+def wrk(url: str, script: Path, connections: int, duration: int,
+        server: int | None = None) -> dict[str, float]:
+    """One wrk run; with ``server`` (its pid), the server's CPU time per request too."""
+    before = server_cpu(server)
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency",
                           "-s", str(script), url], capture_output=True, text=True,
                          check=True, timeout=duration + 30).stdout
+    after = server_cpu(server)
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    cpu = (after - before) / done * 1e6 if before is not None and after is not None else None
     return {"rps": rps, "p50": _ms(out, "50"), "p99": _ms(out, "99"),
-            "errors": float(non2xx.group(1)) if non2xx else 0.0}
+            "errors": float(non2xx.group(1)) if non2xx else 0.0,
+            "cpu_us": cpu if cpu is not None else float("nan")}
+
+
+def server_cpu(pid: int | None) -> float | None:
+    """CPU seconds of ``pid`` and its children (the workers), from ``/proc``; else ``None``."""
+    if pid is None or not Path(f"/proc/{pid}").exists():
+        return None
+    pids = [pid, *(int(child) for task in Path(f"/proc/{pid}/task").glob("*/children")
+                   for child in task.read_text().split())]
+    ticks = 0
+    for each in pids:
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except FileNotFoundError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _ms(out: str, pct: str) -> float:
@@ -169,7 +193,7 @@ def main() -> None:
             for name, path in (("evaluate", "/v1/evaluate"), ("bare", "/bench/bare")):
                 url = f"http://127.0.0.1:{port}{path}"
                 wrk(url, script, args.connections, 2)  # warm-up
-                results[name] = wrk(url, script, args.connections, args.duration)
+                results[name] = wrk(url, script, args.connections, args.duration, process.pid)
         finally:
             process.terminate()
             process.wait(timeout=30)
@@ -179,9 +203,13 @@ def main() -> None:
           f"inline up to {args.inline_records} records")
     for name, r in results.items():
         print(f"{name:9s} {r['rps']:9.0f} req/s  p50 {r['p50']:7.2f} ms  p99 {r['p99']:7.2f} ms"
-              f"  non-2xx {int(r['errors'])}")
+              f"  server CPU {r['cpu_us']:5.0f} µs/request  non-2xx {int(r['errors'])}")
     print(f"one uncached evaluation, in process: {evaluation_cost(body()):.2f} ms of CPU")
     ratio = results["evaluate"]["rps"] / results["bare"]["rps"]
+    spent, budget = results["evaluate"]["cpu_us"], 2 * results["bare"]["cpu_us"]
+    if spent == spent:  # measured (not NaN)
+        print(f"server CPU per evaluate request: {spent:.0f} µs; half the bare throughput "
+              f"allows about {budget:.0f} µs (twice the bare endpoint's)")
     print(f"evaluate/bare throughput: {ratio:.0%} (goal ≥ 50%); "
           f"evaluate p99 {results['evaluate']['p99']:.2f} ms (goal < 10 ms)")
 
