@@ -13,7 +13,7 @@ import anyio
 from litestar import Litestar
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
+from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 
 from api.access_log import AccessLog, Sink
@@ -25,6 +25,7 @@ from api.keys import KeyRing
 from api.memo import EvaluationMemo
 from api.routes import ROUTES
 from api.routes.common import Services
+from api.routes.page_assets import swagger_page
 from api.rules import RuleBook
 from api.settings import ApiSettings
 
@@ -77,7 +78,7 @@ def _openapi() -> OpenAPIConfig:
         description="Versioned billing rules (pricing, French TVA, legal mentions) evaluated "
                     "at every timestamp. Errors are RFC 9457 problem details.",
         path="/schema",
-        render_plugins=[JsonRenderPlugin(), SwaggerRenderPlugin(path="/")],
+        render_plugins=[JsonRenderPlugin(), swagger_page()],
         components=Components(security_schemes={
             "apiKey": SecurityScheme(type="http", scheme="bearer",
                                      description="Authorization: Bearer <API key>")}),

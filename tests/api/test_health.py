@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import re
 
 import msgspec
 import pytest
@@ -92,3 +93,15 @@ def test_a_worker_starts_even_when_head_does_not_load(
             problem(client.get("/ready"), 503, "not-ready")
     finally:
         gc.unfreeze()
+
+
+def test_the_page_loads_its_assets_from_the_api(client: Client) -> None:
+    page = client.get("/schema/").text
+    linked = re.findall(r"""(?:src|href)=["']([^"']+)["']""", page)
+    assert linked and all(url.startswith("/schema/assets/") for url in linked), linked
+    for url in linked:
+        asset = client.get(url)
+        assert asset.status_code == 200 and len(asset.content) > 1000, url
+        assert asset.headers["content-type"].split(";")[0] in (
+            "text/javascript", "text/css", "image/png"), url
+    problem(client.get("/schema/assets/core.py"), 404, "not-found")
