@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from httpx import Response
 from litestar import Litestar
 from litestar.testing import TestClient
 
@@ -37,13 +38,18 @@ def cli_run(archive_app: Litestar, *args: str) -> None:
     assert done.exit_code == 0, done.output
 
 
+def fetched(http: Client, archive_app: Litestar, path: str, role: str) -> tuple[str, Response]:
+    """The day an invoice was issued, and ``path`` for that day as ``role`` (answered 200)."""
+    day = issue_day(http, archive_app)
+    response = http.get(path, params={"from": day, "to": day}, headers=auth(role))
+    assert response.status_code == 200, response.text
+    return day, response
+
+
 @pytest.mark.parametrize("role", READERS)
 def test_the_zip_holds_the_cli_export(http: Client, archive_app: Litestar, tmp_path: Path,
                                       role: str) -> None:
-    day = issue_day(http, archive_app)
-    response = http.get("/v1/archive/export", params={"from": day, "to": day},
-                        headers=auth(role))
-    assert response.status_code == 200, response.text
+    day, response = fetched(http, archive_app, "/v1/archive/export", role)
     assert response.headers["content-type"] == "application/zip"
     assert response.headers["content-disposition"] == (
         f'attachment; filename="archive-{day}-{day}.zip"')
@@ -67,10 +73,7 @@ def test_an_empty_range_gives_a_manifest_only(http: Client) -> None:
 @pytest.mark.parametrize("role", READERS)
 def test_the_fec_is_the_cli_file(http: Client, archive_app: Litestar, tmp_path: Path,
                                  role: str) -> None:
-    day = issue_day(http, archive_app)
-    response = http.get("/v1/archive/fec", params={"from": day, "to": day},
-                        headers=auth(role))
-    assert response.status_code == 200, response.text
+    day, response = fetched(http, archive_app, "/v1/archive/fec", role)
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
     cli_run(archive_app, "export", "fec", "--from", day, "--to", day, str(tmp_path))
     [written] = tmp_path.glob("*FEC*.txt")

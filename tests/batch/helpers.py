@@ -17,8 +17,23 @@ from engine.results import Line
 from engine.rules.ruleset import Ruleset
 from engine.timeline import parse_period
 from engine.usage import UsageRecord
+from tests.conftest import pricing
 
 Row = tuple[str, str, str | None, str, str, int | None, Decimal, Decimal, Decimal]
+
+
+def per_unit(unit_price: str) -> Ruleset:
+    """One rule ``r`` pricing metric ``m`` at ``unit_price`` a unit since 2026-01-01."""
+    return pricing(f"""\
+        rules:
+          - id: r
+            metric: m
+            label: "Règle"
+            versions:
+              - effective_from: 2026-01-01
+                model: per_unit
+                unit_price: "{unit_price}"
+    """)
 
 
 def store_records(root: Path, records: list[UsageRecord], period: str = "2026-10",

@@ -13,7 +13,7 @@ from engine.loading.ruleset import load_ruleset
 from engine.store.git import WorktreeSource
 from engine.timeline import parse_period
 from engine.usage import parse_records
-from tests.batch.helpers import batch_rows, engine_rows, store_records
+from tests.batch.helpers import batch_rows, engine_rows, per_unit, store_records
 from tests.conftest import pricing
 from tests.engine.helpers import record
 
@@ -83,16 +83,7 @@ def test_records_no_rule_rates_are_counted_by_reason(tmp_path: Path) -> None:
 
 
 def test_prices_that_would_not_fit_exactly_are_refused(tmp_path: Path) -> None:
-    ruleset = pricing("""\
-        rules:
-          - id: r
-            metric: m
-            label: "Règle"
-            versions:
-              - effective_from: 2026-01-01
-                model: per_unit
-                unit_price: "0.0000000001"
-    """)
+    ruleset = per_unit("0.0000000001")
     stored = store_records(tmp_path, [record("1", "2026-10-02T10:00:00Z")])
     with pytest.raises(DiagnosticsError, match=r"batch\.number_scale"):
         rate_period(ruleset, parse_period("2026-10", ruleset.zone), [stored])

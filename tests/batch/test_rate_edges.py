@@ -15,7 +15,7 @@ import batch.scan
 from batch.output import line_totals, write_parquet
 from batch.rate import Rating, rate_period
 from engine.timeline import parse_period
-from tests.batch.helpers import Row, batch_rows, engine_rows, store_records
+from tests.batch.helpers import Row, batch_rows, engine_rows, per_unit, store_records
 from tests.conftest import pricing
 from tests.engine.helpers import HELD_AT_MINIMUM, record
 
@@ -71,16 +71,7 @@ def test_midnight_in_paris_exact_tier_bound_and_half_up_cent(tmp_path: Path) -> 
 
 
 def test_a_half_cent_rounds_up(tmp_path: Path) -> None:
-    ruleset = pricing("""\
-        rules:
-          - id: r
-            metric: m
-            label: "Règle"
-            versions:
-              - effective_from: 2026-01-01
-                model: per_unit
-                unit_price: "0.015"
-    """)
+    ruleset = per_unit("0.015")
     records = [record("1", "2026-10-02T10:00:00Z"), record("2", "2026-10-03T10:00:00Z")]
     expected = engine_rows(ruleset, records)
     assert batch_rows(ruleset, [store_records(tmp_path, records)]) == expected
