@@ -36,16 +36,18 @@ _QUOTED = re.compile(r"'([^']+)'")
 @functools.cache
 def _registry() -> Registry[Any]:
     return Registry().with_resources(
-        (uri, Resource.from_contents(contents)) for uri, contents in _schemas())
+        (uri, Resource.from_contents(contents)) for uri, contents in _schemas().items())
 
 
-def _schemas() -> list[tuple[str, Any]]:
-    return [(_BASE + path.name, json.loads(path.read_text(encoding="utf-8")))
-            for path in sorted(SCHEMA_DIR.glob("*.schema.json"))]
+@functools.cache
+def _schemas() -> dict[str, Any]:
+    """Every schema by its URI, read once for both validators (callers only read them)."""
+    return {_BASE + path.name: json.loads(path.read_text(encoding="utf-8"))
+            for path in sorted(SCHEMA_DIR.glob("*.schema.json"))}
 
 
 def _schema(kind: str) -> Any:
-    return json.loads((SCHEMA_DIR / f"{kind}.schema.json").read_text(encoding="utf-8"))
+    return _schemas()[f"{_BASE}{kind}.schema.json"]
 
 
 @functools.cache
@@ -62,7 +64,7 @@ def fast_validator_for(kind: str) -> jsonschema_rs.Validator:
 
 @functools.cache
 def _fast_registry() -> jsonschema_rs.Registry:
-    return jsonschema_rs.Registry(_schemas())
+    return jsonschema_rs.Registry(list(_schemas().items()))
 
 
 def is_valid_fast(kind: str, data: Any) -> bool:
