@@ -11,7 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
 import msgspec
@@ -22,8 +22,8 @@ from batch.plan import QTY, Plan
 from engine.index import Route, pricing_index
 from engine.rules.ruleset import Ruleset
 
-__all__ = ["Unrated", "attribute_column", "direct_rules", "fill", "load_plan", "pivoted", "route",
-           "scan"]
+__all__ = ["StoredFacts", "Unrated", "attribute_column", "direct_rules", "fill", "load_plan",
+           "pivoted", "route", "scan", "stored_facts"]
 
 
 class Unrated(msgspec.Struct, frozen=True, kw_only=True):
@@ -121,18 +121,19 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
     for done, path in enumerate(files):
         if progress is not None:
             progress("scan", done, len(files))
-        quantity = "quantity::DECIMAL(18, 9)" if _small(path) else "quantity"
+        facts = stored_facts(path, plan)
+        quantity = "quantity::DECIMAL(18, 9)" if facts.small else "quantity"
         source = f"(SELECT *{attributes}, {quantity} AS q_in FROM read_parquet(?))"
         query = f"SELECT {keys}, {values} FROM {source} GROUP BY ALL"
         if done == 0:
             connection.execute(f"CREATE TEMP TABLE sums AS {query}", [*paths, str(path)])
         else:
             connection.execute(f"INSERT INTO sums {query}", [*paths, str(path)])
-        # Parquet statistics skip this query's reading when no record is outside.
-        connection.execute(f"INSERT INTO outside SELECT DISTINCT {rest} FROM {source} "
-                           f"WHERE timestamp < {_literal(plan.period.start)} "
-                           f"OR timestamp >= {_literal(plan.period.end)}",
-                           [*paths, str(path)])
+        if not facts.inside:
+            connection.execute(f"INSERT INTO outside SELECT DISTINCT {rest} FROM {source} "
+                               f"WHERE timestamp < {_literal(plan.period.start)} "
+                               f"OR timestamp >= {_literal(plan.period.end)}",
+                               [*paths, str(path)])
     if progress is not None:
         progress("scan", len(files), len(files))
     _coarse(connection, plan)
@@ -167,27 +168,48 @@ def scan(connection: duckdb.DuckDBPyConnection, plan: Plan, files: list[Path],
     """)
 
 
-def _small(path: Path) -> bool:
-    """Whether every quantity of the file is below 10^9, by its Parquet statistics.
+class StoredFacts(NamedTuple):
+    """What a stored file's Parquet statistics prove about all its records."""
 
-    Such quantities fit ``DECIMAL(18, 9)`` (64-bit integers), which DuckDB sums much
-    faster; the sums stay ``DECIMAL(38, 9)``. Were a statistic wrong, the cast would fail
-    loudly, never round.
+    small: bool
+    """Every quantity is below 10^9 in magnitude: it fits ``DECIMAL(18, 9)`` (64-bit
+    integers), which DuckDB sums much faster; the sums stay ``DECIMAL(38, 9)``."""
+    inside: bool
+    """Every timestamp is inside the period: no record to look for outside it."""
+
+
+def stored_facts(path: Path, plan: Plan) -> StoredFacts:
+    """What the statistics of every row group of ``path`` prove (nothing when absent).
+
+    Were a statistic wrong, the cast to ``DECIMAL(18, 9)`` would fail loudly, never
+    round; a wrong time range would leave records outside the period unreported.
     """
     metadata = pq.read_metadata(path)
     names = [metadata.schema.column(i).path for i in range(metadata.num_columns)]
-    if "quantity" not in names or not metadata.num_row_groups:
-        return False
-    column = names.index("quantity")
-    for group in range(metadata.num_row_groups):
-        statistics = metadata.row_group(group).column(column).statistics
-        if statistics is None or not statistics.has_min_max:
-            return False
-        low, high = statistics.min, statistics.max
-        if not (isinstance(low, Decimal) and isinstance(high, Decimal)
-                and low > -_BILLION and high < _BILLION):
-            return False
-    return True
+    if not metadata.num_row_groups:
+        return StoredFacts(small=False, inside=False)
+
+    def ranges(name: str) -> list[tuple[Any, Any]] | None:
+        if name not in names:
+            return None
+        column = names.index(name)
+        found = []
+        for group in range(metadata.num_row_groups):
+            statistics = metadata.row_group(group).column(column).statistics
+            if statistics is None or not statistics.has_min_max:
+                return None
+            found.append((statistics.min, statistics.max))
+        return found
+
+    quantities, instants = ranges("quantity"), ranges("timestamp")
+    small = quantities is not None and all(
+        isinstance(low, Decimal) and isinstance(high, Decimal)
+        and low > -_BILLION and high < _BILLION for low, high in quantities)
+    inside = instants is not None and all(
+        isinstance(low, datetime) and isinstance(high, datetime)
+        and low.tzinfo is not None and high.tzinfo is not None
+        and low >= plan.period.start and high < plan.period.end for low, high in instants)
+    return StoredFacts(small=small, inside=inside)
 
 
 _BILLION = Decimal(1_000_000_000)

@@ -13,7 +13,9 @@ import pytest
 
 import batch.scan
 from batch.output import line_totals, write_parquet
+from batch.plan import build_plan
 from batch.rate import Rating, rate_period
+from batch.scan import StoredFacts, stored_facts
 from engine.timeline import parse_period
 from tests.batch.helpers import Row, batch_rows, engine_rows, per_unit, store_records
 from tests.conftest import pricing
@@ -98,6 +100,32 @@ def test_records_outside_the_period_are_counted(tmp_path: Path) -> None:
     lines, unrated = rate_period(ruleset, parse_period("2026-10", ruleset.zone), [stored])
     assert [line.amount for line in lines] == [Decimal("1.00"), Decimal("0.02")]
     assert [(u.code, u.records) for u in unrated] == [("usage.outside_period", 2)]
+
+
+@pytest.mark.parametrize(("instant", "inside"), [
+    ("2026-09-30T22:00:00Z", True),  # midnight in Paris: the first instant of October
+    ("2026-10-31T22:59:59.999999Z", True),  # the last microsecond (winter time)
+    ("2026-09-30T21:59:59.999999Z", False),
+    ("2026-10-31T23:00:00Z", False),  # midnight in Paris: November
+])
+def test_stored_statistics_prove_records_inside_the_period_only_when_they_are(
+        tmp_path: Path, instant: str, inside: bool) -> None:
+    ruleset = pricing(EDGES)
+    plan = build_plan(ruleset, parse_period("2026-10", ruleset.zone))
+    stored = store_records(tmp_path, [record("1", "2026-10-02T10:00:00Z"),
+                                      record("2", instant, event="edge")])
+    assert stored_facts(stored, plan) == StoredFacts(small=True, inside=inside)
+
+
+def test_an_outside_record_in_one_file_of_several_is_counted(tmp_path: Path) -> None:
+    ruleset = pricing(EDGES)
+    files = [store_records(tmp_path, [record("1", "2026-10-02T10:00:00Z")], run="a"),
+             store_records(tmp_path, [record("1", "2026-11-01T10:00:00Z", event="late")],
+                           run="b"),
+             store_records(tmp_path, [record("2", "2026-10-20T10:00:00Z", event="c")], run="c")]
+    lines, unrated = rate_period(ruleset, parse_period("2026-10", ruleset.zone), files)
+    assert sum(line.quantity for line in lines if line.component == "units") == 3
+    assert [(u.code, u.records) for u in unrated] == [("usage.outside_period", 1)]
 
 
 def test_a_small_memory_limit_spills_and_progress_is_reported(tmp_path: Path) -> None:
