@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from litestar import Request
 
-from api.errors import decode_problem
+from api.errors import ApiProblem, decode_problem
 
 __all__ = ["StrictRequest", "decoder_opt"]
 
@@ -23,12 +23,15 @@ class StrictRequest(Request[Any, Any, Any]):
     async def json(self) -> Any:
         """The body as the route's struct, or an :class:`~api.errors.ApiProblem`."""
         decoder = self.route_handler.opt.get("decoder")
-        if decoder is None:
-            return await super().json()
         try:
+            if decoder is None:
+                return await super().json()
             return decoder.decode(await self.body())
         except msgspec.DecodeError as exc:
             raise decode_problem(exc) from None
+        except UnicodeDecodeError as exc:  # msgspec reads UTF-8 and refuses other bytes so
+            raise ApiProblem("malformed-json", f"the body is not UTF-8: byte "
+                             f"{exc.object[exc.start]:#04x} at offset {exc.start}") from None
 
 
 def decoder_opt(struct: type[Any]) -> dict[str, Any]:

@@ -16,7 +16,7 @@ import msgspec
 from litestar import Litestar
 
 from api.app import create_app
-from api.settings import ApiSettings
+from api.settings import ApiSettings, bind_address
 
 __all__ = ["SERVERS", "app_from_environment", "run"]
 
@@ -59,5 +59,5 @@ def run(settings: ApiSettings, target: str = _TARGET) -> None:
     from granian.constants import Interfaces
     from granian.server import Server
 
-    Server(target, factory=True, address=settings.host, port=settings.port,
+    Server(target, factory=True, address=bind_address(settings.host), port=settings.port,
            interface=Interfaces.ASGI, workers=settings.workers, log_access=False).serve()

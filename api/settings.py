@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -11,7 +12,8 @@ import msgspec
 
 from api.keys import ApiKey, KeyFileError, keys_from_pairs, parse_key_file
 
-__all__ = ["INLINE_RECORDS", "ApiSettings", "is_loopback", "keys_from_environment"]
+__all__ = ["INLINE_RECORDS", "ApiSettings", "bind_address", "is_loopback",
+           "keys_from_environment"]
 
 INLINE_RECORDS = 32
 """Default of ``ApiSettings.inline_records``: 20 records evaluate in about 0.5 ms."""
@@ -56,6 +58,7 @@ class ApiSettings(msgspec.Struct, frozen=True, kw_only=True):
     """``granian`` or ``uvicorn``."""
 
     def __post_init__(self) -> None:
+        bind_address(self.host)  # a name that does not resolve is refused here, named
         if self.dev and not is_loopback(self.host):
             raise ValueError(f"development mode (no API keys) is for loopback hosts only; "
                              f"got host {self.host!r}")
@@ -70,9 +73,38 @@ def is_loopback(host: str) -> bool:
     if host == "localhost":
         return True
     try:
-        return ipaddress.ip_address(host).is_loopback
+        return ipaddress.ip_address(bind_address(host)).is_loopback
     except ValueError:
         return False
+
+
+def bind_address(host: str) -> str:
+    """The IP address to listen on for ``host``.
+
+    An address is itself; a name is the first address it resolves to (IPv4 first;
+    ``localhost`` is 127.0.0.1).
+
+    >>> bind_address("::1"), bind_address("localhost")
+    ('::1', '127.0.0.1')
+
+    A name that does not resolve is a ``ValueError`` naming it.
+    """
+    try:
+        return str(ipaddress.ip_address(host))
+    except ValueError:
+        pass
+    if host == "localhost":
+        return "127.0.0.1"
+    try:
+        found = socket.getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except (OSError, UnicodeError) as exc:
+        raise ValueError(f"host {host!r} is neither an IP address nor a name this machine "
+                         f"resolves ({exc})") from None
+    addresses = sorted({str(info[4][0]) for info in found},
+                       key=lambda a: (ipaddress.ip_address(a).version, a))
+    if not addresses:
+        raise ValueError(f"host {host!r} resolves to no address")
+    return addresses[0]
 
 
 def keys_from_environment(env: Mapping[str, str] | None = None) -> tuple[ApiKey, ...]:

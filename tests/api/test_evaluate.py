@@ -82,6 +82,18 @@ def test_malformed_json_is_400(client: Client) -> None:
     assert data["detail"] == "Input data was truncated"
 
 
+def test_a_body_that_is_not_utf8_is_400(client: Client) -> None:
+    data = problem(post(client, b'{"customer": "C-\xff", "usage": [], "period": "2026-10"}'),
+                   400, "malformed-json")
+    assert "0xff" in data["detail"]
+
+
+def test_a_validate_body_that_is_not_utf8_is_400(client: Client) -> None:
+    response = client.post("/v1/rulesets/validate", content=b'{"files": {"\xff": ""}}',
+                           headers=auth("pricing"))
+    problem(response, 400, "malformed-json")
+
+
 def test_an_empty_body_is_400(client: Client) -> None:
     data = problem(post(client, b""), 400, "malformed-json")
     assert "empty" in data["detail"]

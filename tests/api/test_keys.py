@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from api.keys import KeyFileError, KeyRing, keys_from_pairs, parse_key_file, render_entry
-from api.settings import keys_from_environment
+from api.settings import bind_address, is_loopback, keys_from_environment
 from bareme.cli import cli
 
 
@@ -73,3 +73,17 @@ def test_bareme_serve_refuses_to_run_without_keys(monkeypatch: pytest.MonkeyPatc
     assert "no API keys" in result.output
     result = CliRunner().invoke(cli, ["serve", "--dev", "--host", "0.0.0.0"])
     assert "loopback" in result.output
+
+
+def test_bareme_serve_names_a_host_it_cannot_resolve(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BAREME_API_KEYS", "billing=" + "k" * 32)
+    result = CliRunner().invoke(cli, ["serve", "--host", "no-such-host.invalid"])
+    assert result.exit_code == 1
+    assert "'no-such-host.invalid'" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_host_names_resolve_to_the_address_served() -> None:
+    assert bind_address("localhost") == "127.0.0.1"
+    assert bind_address("::1") == "::1"
+    assert is_loopback("localhost") and not is_loopback("0.0.0.0")
