@@ -34,7 +34,7 @@ def evaluate_files(ruleset: Ruleset, usage: list[Path], customers_file: Path,
     ``issue_date`` selects the legal mentions (default: the last day of the period).
     """
     customers = {c.id: c for c in read_customers(customers_file)}
-    records, problems = read_usage(usage)
+    records, problems = read_usage(usage, ruleset.metrics)
     records, conflicts = dedupe(records)
     problems += conflicts
     problems += [Diagnostic(path=r.source, line=r.row, column=0, code="usage.unknown_customer",

@@ -6,19 +6,30 @@ Readers (:mod:`batch.readers`) hand rows to :mod:`engine.usage` and
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
+
+import msgspec
 
 from batch.readers import usage_rows
 from engine.customers import Customer, parse_customers
 from engine.diagnostics import Diagnostic, DiagnosticsError
 from engine.loading.yaml_nodes import parse_yaml
-from engine.usage import UsageRecord, parse_records
+from engine.rules.metrics import Metric
+from engine.units import UnitRefusal, canonical_quantity
+from engine.usage import UsageRecord, parse_record
 
 __all__ = ["read_customers", "read_usage", "usage_rows"]
 
 
-def read_usage(paths: list[Path]) -> tuple[list[UsageRecord], list[Diagnostic]]:
-    """Every parsable record of ``paths`` and every problem, by file and record number."""
+def read_usage(paths: list[Path], metrics: Mapping[str, Metric] | None = None
+               ) -> tuple[list[UsageRecord], list[Diagnostic]]:
+    """Every parsable record of ``paths`` and every problem, by file and record number.
+
+    A ``unit`` column converts the quantity into its metric's canonical unit with the
+    ruleset's ``metrics`` (:mod:`engine.units`), as ``bareme usage ingest`` does; without
+    ``metrics`` a record carrying a unit is refused rather than priced in the wrong unit.
+    """
     records: list[UsageRecord] = []
     problems: list[Diagnostic] = []
     for path in paths:
@@ -26,9 +37,23 @@ def read_usage(paths: list[Path]) -> tuple[list[UsageRecord], list[Diagnostic]]:
             problems.append(Diagnostic(path=str(path), line=0, column=0, code="file.missing",
                                        message="no such usage file"))
             continue
-        found, errors = parse_records(usage_rows(path), str(path))
-        records.extend(found)
-        problems.extend(errors)
+        for number, row in enumerate(usage_rows(path), start=1):
+            unit = row.pop("unit", None)
+            record, errors = parse_record(row, str(path), number)
+            problems.extend(errors)
+            if record is None:
+                continue
+            if unit is not None and str(unit).strip():
+                known = metrics or {}
+                converted = canonical_quantity(record.quantity, record.metric,
+                                               known.get(record.metric), str(unit))
+                if isinstance(converted, UnitRefusal):
+                    problems.append(Diagnostic(
+                        path=str(path), line=number, column=0, code=converted.code,
+                        message=f"field {converted.field!r}: {converted.message}"))
+                    continue
+                record = msgspec.structs.replace(record, quantity=converted)
+            records.append(record)
     return records, problems
 
 

@@ -1,34 +1,32 @@
 """Mediation of one raw usage row: checked, converted to its metric's canonical unit.
 
 A row becomes a :class:`Normalised` record or a :class:`Reject` naming source, row,
-field, value and reason; nothing is dropped silently. Quantities are stored with at most
-:data:`QUANTITY_SCALE` decimals: an exact factor that would need more is refused, and a
-divisor (seconds to hours) is the one documented rounding of a quantity, half-up.
+field, value and reason; nothing is dropped silently. Units are converted by
+:mod:`engine.units`, as for usage files read directly.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Set
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
-from fractions import Fraction
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import msgspec
 
 from engine.rules.metrics import Metric
+from engine.units import (
+    MAX_QUANTITY,
+    QUANTITY_SCALE,
+    UnitRefusal,
+    canonical_quantity,
+    divide_half_up,
+)
 from engine.usage import parse_record
 
 __all__ = ["MAX_QUANTITY", "QUANTITY_SCALE", "Mediation", "Normalised", "Reject",
            "divide_half_up", "normalise"]
-
-QUANTITY_SCALE = 9
-"""Decimals of a stored quantity (DuckDB ``DECIMAL(38, 9)``)."""
-MAX_QUANTITY = Decimal(10) ** 15
-"""Largest quantity of one record, so that period sums and amounts stay exact in 38 digits."""
-_STEP = Decimal(1).scaleb(-QUANTITY_SCALE)
 
 
 class Normalised(msgspec.Struct, frozen=True, kw_only=True):
@@ -112,59 +110,12 @@ def normalise(row: Mapping[str, Any], source: str, number: int,
 
 def _convert(quantity: Decimal, metric_id: str, unit: object, mediation: Mediation,
              refuse: Any) -> Decimal | None:
-    metric = mediation.metrics.get(metric_id)
-    value = quantity
-    if unit is not None and str(unit).strip():
-        name = str(unit).strip()
-        conversion = metric.conversion(name) if metric else None
-        if conversion is None:
-            known = ([metric.unit, *(c.unit for c in metric.accepts)] if metric else [])
-            refuse("unit", "usage.unknown_unit",
-                   f"metric {metric_id!r} does not accept unit {name!r}; accepted: "
-                   f"{', '.join(known) or 'none declared (omit the unit column)'}")
-            return None
-        if conversion.divisor is not None:
-            value = divide_half_up(quantity, conversion.divisor)
-        elif conversion.factor is not None:
-            value = quantity * conversion.factor
-    if not _fits_scale(value):
-        refuse("quantity", "usage.quantity_scale",
-               f"quantity {value} has more than {QUANTITY_SCALE} decimals once in the "
-               "canonical unit; it cannot be stored exactly")
+    converted = canonical_quantity(quantity, metric_id, mediation.metrics.get(metric_id),
+                                   None if unit is None else str(unit))
+    if isinstance(converted, UnitRefusal):
+        refuse(converted.field, converted.code, converted.message)
         return None
-    if value >= MAX_QUANTITY:
-        refuse("quantity", "usage.quantity_too_large",
-               f"quantity {value} is not below {MAX_QUANTITY}")
-        return None
-    return value.quantize(_STEP)
-
-
-def _fits_scale(value: Decimal) -> bool:
-    """Whether ``value`` has at most :data:`QUANTITY_SCALE` decimals.
-
-    A value too large to tell (beyond 28 digits) passes: it is refused as too large.
-    """
-    try:
-        return value == value.quantize(_STEP, rounding=ROUND_HALF_UP)
-    except InvalidOperation:
-        return True
-
-
-def divide_half_up(value: Decimal, divisor: Decimal) -> Decimal:
-    """``value / divisor`` rounded half-up to :data:`QUANTITY_SCALE` decimals, exactly.
-
-    Exact rational arithmetic: no intermediate rounding to the context's 28 digits.
-
-    >>> divide_half_up(Decimal("7200"), Decimal("3600"))
-    Decimal('2.000000000')
-    >>> print(divide_half_up(Decimal("1"), Decimal("3600")))
-    0.000277778
-    >>> print(divide_half_up(Decimal("0.0000018"), Decimal("3600")))  # 5·10⁻¹⁰, half: up
-    1E-9
-    """
-    exact = Fraction(value) / Fraction(divisor)
-    nano = math.floor(exact * 10**QUANTITY_SCALE + Fraction(1, 2))
-    return Decimal(nano).scaleb(-QUANTITY_SCALE)
+    return converted
 
 
 def _reject(source: str, number: int, message: str, code: str, row: Mapping[str, Any],

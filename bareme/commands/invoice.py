@@ -22,6 +22,7 @@ from bareme.settings import Settings
 from batch.store import UsageStore
 from engine.canonical import pretty_bytes
 from engine.diagnostics import DiagnosticsError
+from engine.store.access import RuleAccess
 from engine.usage import UsageRecord, dedupe
 
 __all__ = ["COMMANDS"]
@@ -32,16 +33,20 @@ def invoice() -> None:
     """Issue invoices."""
 
 
-def _records(settings: Settings, usage: tuple[Path, ...], period: str,
+def _records(settings: Settings, usage: tuple[Path, ...], period: str, rev: str | None,
              customer_id: str | None = None) -> list[UsageRecord]:
-    """The usage files given, or else the usage stored by ``bareme usage ingest``."""
+    """The usage files given, or else the usage stored by ``bareme usage ingest``.
+
+    Files' units are converted with the metrics of the rules at ``rev``, as ingest does.
+    """
     if not usage:
         stored = UsageStore(settings.data_dir).records(period, customer_id)
         if not stored:
             raise UserError(f"no stored usage for {period} in {settings.data_dir}; ingest it "
                             "with 'bareme usage ingest FILE' or give --usage FILE")
         return stored
-    records, problems = read_usage(list(usage))
+    metrics = RuleAccess(str(settings.repo)).ruleset(rev).metrics
+    records, problems = read_usage(list(usage), metrics)
     records, conflicts = dedupe(records)
     if problems or conflicts:
         raise DiagnosticsError(problems + conflicts)
@@ -61,7 +66,7 @@ def _records(settings: Settings, usage: tuple[Path, ...], period: str,
 def issue(settings: Settings, customer_id: str, period: str, usage: tuple[Path, ...],
           rev: str | None, idempotency_key: str | None) -> None:
     """Evaluate, number, seal and archive one invoice; print its number."""
-    records = _records(settings, usage, period, customer_id)
+    records = _records(settings, usage, period, rev, customer_id)
     archive = open_archive(settings)
     with archive_errors():
         done = issue_invoice(archive, IssueRequest(
@@ -81,7 +86,7 @@ def issue(settings: Settings, customer_id: str, period: str, usage: tuple[Path, 
 @click.pass_obj
 def run(settings: Settings, period: str, usage: tuple[Path, ...], rev: str | None) -> None:
     """Issue every customer's invoice for PERIOD; run it again to resume after a stop."""
-    records = _records(settings, usage, period)
+    records = _records(settings, usage, period, rev)
     archive = open_archive(settings)
     count = len(all_customers(archive.engine))
     with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from types import MappingProxyType
 from typing import Any, TypeVar
@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 import msgspec
 
 from engine.rules.mentions import Mention
+from engine.rules.metrics import Metric
 from engine.rules.pricing import Override, PricingRule
 from engine.rules.seller import Seller
 from engine.rules.tax_fr import TaxRules
@@ -74,6 +75,11 @@ class Ruleset(msgspec.Struct, frozen=True, kw_only=True, dict=True):
         """The seller (``rulesets/seller.yaml``), if described."""
         found: tuple[Seller, ...] = tuple(self.extensions.get("seller", ()))
         return found[0] if found else None
+
+    @cached_property
+    def metrics(self) -> Mapping[str, Metric]:
+        """Declared metrics (``rulesets/metrics.yaml``) by id, with their units."""
+        return MappingProxyType({m.id: m for m in self.extensions.get("metrics", ())})
 
     @cached_property
     def mentions(self) -> tuple[Mention, ...]:

@@ -1,0 +1,58 @@
+"""A ``unit`` column is converted the same way whichever command reads the file."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from click.testing import CliRunner
+
+from bareme.cli import cli
+from bareme.sample import write_sample
+from engine.timeline import parse_period
+
+ROOT = Path(__file__).resolve().parents[2]
+HEADER = "event_id,customer_id,metric,quantity,timestamp,unit\n"
+IN_SOURCE_UNITS = HEADER + (
+    "e2,C-0001,network.egress_gb,200000000000,2026-10-05T12:00:00Z,B\n"
+    "e3,C-0001,compute.vcpu_hours,7200,2026-10-10T12:00:00Z,s\n")
+IN_CANONICAL_UNITS = HEADER + (
+    "e2,C-0001,network.egress_gb,200,2026-10-05T12:00:00Z,\n"
+    "e3,C-0001,compute.vcpu_hours,2,2026-10-10T12:00:00Z,h\n")
+
+
+def evaluate(tmp_path: Path, name: str, text: str) -> tuple[int, str]:
+    customers, _ = write_sample(tmp_path, parse_period("2026-10", ZoneInfo("Europe/Paris")))
+    usage = tmp_path / name
+    usage.write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, [
+        "--repo", str(ROOT), "evaluate", "--usage", str(usage), "--customers", str(customers),
+        "--customer", "C-0001", "--period", "2026-10"])
+    return result.exit_code, result.stdout + str(result.exception or "")
+
+
+def priced(output: str) -> list[tuple[str, str, str]]:
+    return [(line["rule_id"], line["quantity"], line["amount"])
+            for line in json.loads(output)["lines"]]
+
+
+def test_evaluate_converts_the_unit_column_as_ingest_does(tmp_path: Path) -> None:
+    code, converted = evaluate(tmp_path, "source.csv", IN_SOURCE_UNITS)
+    assert code == 0, converted
+    code, canonical = evaluate(tmp_path, "canonical.csv", IN_CANONICAL_UNITS)
+    assert code == 0, canonical
+    assert priced(converted) == priced(canonical)
+    # 2 h of vCPU; 200 GB of egress, the first 100 included
+    assert priced(converted)[:3] == [("compute.vcpu", "2", "0.08"),
+                                     ("network.egress", "100", "0.00"),
+                                     ("network.egress", "100", "1.00")]
+
+
+def test_evaluate_refuses_a_unit_the_metric_does_not_accept(tmp_path: Path) -> None:
+    code, output = evaluate(tmp_path, "bad.csv", HEADER +
+                            "e2,C-0001,network.egress_gb,2,2026-10-05T12:00:00Z,parsec\n")
+    assert code != 0
+    assert "bad.csv:1" in output
+    assert "usage.unknown_unit" in output
+    assert "'parsec'" in output
