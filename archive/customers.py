@@ -13,7 +13,8 @@ from archive.records import CustomerRow
 from engine.canonical import canonical_bytes
 from engine.customers import Customer
 
-__all__ = ["UnknownCustomer", "all_customers", "get_customer", "import_customers"]
+__all__ = ["UnknownCustomer", "all_customers", "customer_ids", "get_customer",
+           "import_customers"]
 
 
 class UnknownCustomer(LookupError):
@@ -55,3 +56,9 @@ def all_customers(engine: Engine) -> list[Customer]:
     with session(engine) as db:
         rows = db.exec(select(CustomerRow).order_by(CustomerRow.id)).all()
         return [msgspec.json.decode(r.data, type=Customer) for r in rows]
+
+
+def customer_ids(engine: Engine) -> frozenset[str]:
+    """The ids of every stored customer (empty when none was imported)."""
+    with session(engine) as db:
+        return frozenset(db.exec(select(CustomerRow.id)).all())

@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 import duckdb
 
+from archive.customers import customer_ids
+from archive.db import open_engine
 from bareme.errors import UserError
 from bareme.inputs import read_customers
 from bareme.progress import staged_progress
@@ -32,7 +34,9 @@ def usage() -> None:
 @usage.command("ingest")
 @click.argument("files", nargs=-1, required=True)
 @click.option("--customers", metavar="FILE", type=click.Path(path_type=Path),
-              help="Known customers (YAML or JSON list): usage of any other is rejected.")
+              help="Known customers (YAML or JSON list): usage of any other is rejected. "
+                   "Default: the customers of the operational store, once some are "
+                   "imported ('bareme customers import').")
 @click.option("--rev", metavar="REV", help="Rules commit whose metrics and units apply "
               "(default HEAD).")
 @click.option("--max-error-rate", default="0.01", show_default=True, metavar="RATE",
@@ -48,10 +52,11 @@ def ingest_command(settings: Settings, files: tuple[str, ...], customers: Path |
     threshold = _rate(max_error_rate)
     paths = expand(files)
     ruleset = RuleAccess(str(settings.repo)).ruleset(rev)
-    known = {c.id for c in read_customers(customers)} if customers else None
+    known = ({c.id for c in read_customers(customers)} if customers
+             else customer_ids(open_engine(settings.database_url)) or None)
     mediation = Mediation(zone=ruleset.zone,
                           rated=frozenset(r.metric for r in ruleset.rules if r.metric),
-                          metrics={m.id: m for m in ruleset.extensions.get("metrics", ())},
+                          metrics=ruleset.metrics,
                           customers=known)
     with staged_progress(counts=False) as progress:
         report = ingest(paths, UsageStore(settings.data_dir), mediation,

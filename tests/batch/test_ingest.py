@@ -173,6 +173,26 @@ def test_every_rejected_row_is_reported_with_file_row_and_reason(repo: GitRepo,
     assert tolerant.exit_code == 0 and "stored 3" in tolerant.output
 
 
+def test_imported_customers_are_the_known_ones_without_a_customers_file(
+        repo: GitRepo, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    anyone = bareme(repo, data / "before", "usage", "ingest",
+                    str(write(tmp_path, "a.csv", GOOD)))
+    assert "stored 3" in anyone.output  # no customers loaded: any customer is accepted
+    customers = write(tmp_path, "customers.yaml", "- {id: C-1, name: Un, kind: business, "
+                                                  "country: FR}\n")
+    imported = bareme(repo, data, "customers", "import", str(customers))
+    assert imported.exit_code == 0, imported.output
+    result = bareme(repo, data, "usage", "ingest", str(write(tmp_path, "b.csv", GOOD)),
+                    "--max-error-rate", "0.5")
+    assert result.exit_code == 0, result.output
+    assert "stored 2" in result.output and "rejected 1" in result.output
+    rejects = [json.loads(line) for path in (data / "rejects").glob("*.jsonl")
+               for line in path.read_text().splitlines()]
+    assert [(r["row"], r["value"], r["code"]) for r in rejects] == [
+        (3, "C-2", "usage.unknown_customer")]
+
+
 def test_late_events_are_kept_apart_and_listed(repo: GitRepo, tmp_path: Path) -> None:
     data = tmp_path / "data"
     ClosedPeriods(data).close("C-1", "2026-10")
