@@ -12,17 +12,15 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator
-from decimal import Decimal
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-import msgspec
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from batch.readers import Numbered
+from batch.readers import Numbered, json_row
 from engine.diagnostics import Diagnostic, DiagnosticsError
 
 __all__ = ["LINE", "ROW", "Chunk", "chunks", "raw_rows"]
@@ -31,7 +29,6 @@ ROW = "__row__"
 """Name of the column holding a row's number in its file."""
 LINE = "__line__"
 """Name of the column holding the text of a JSON line."""
-_JSON = msgspec.json.Decoder(float_hook=Decimal)
 
 
 class Chunk(NamedTuple):
@@ -68,24 +65,11 @@ def raw_rows(chunk: Chunk, source: str, numbers: list[int]) -> list[Numbered]:
     if LINE in chunk.table.column_names:
         wanted = set(numbers)
         lines = chunk.table.column(LINE).to_pylist()
-        return [(n, _decode(source, n, line)) for n, line in
+        return [(n, json_row(source, n, line)) for n, line in
                 zip(chunk.table.column(ROW).to_pylist(), lines, strict=True) if n in wanted]
     first = chunk.table.column(ROW)[0].as_py()
     picked = chunk.table.take([n - first for n in numbers]).drop_columns([ROW])
     return list(zip(numbers, picked.to_pylist(), strict=True))
-
-
-def _decode(source: str, number: int, line: str | bytes) -> dict[str, Any] | Diagnostic:
-    """A JSON line as :func:`batch.readers.numbered_rows` reads it."""
-    try:
-        row = _JSON.decode(line)
-    except msgspec.DecodeError as exc:
-        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
-                          message=f"not valid JSON: {exc}")
-    if not isinstance(row, dict):
-        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
-                          message="each line must be a JSON object")
-    return row
 
 
 def _csv(path: Path, size: int) -> Iterator[Chunk]:

@@ -17,7 +17,7 @@ import msgspec
 from batch.plan import Plan, is_percentage
 from engine.index import pricing_index
 from engine.lines import describe_line
-from engine.money import ZERO, round_cents
+from engine.money import ZERO, exact, round_cents
 from engine.rating import PROPORTIONAL, LineKey, RuleTimeline, line_amount, round_line
 from engine.rules.pricing import Discount, Percentage, PricingRule
 from engine.rules.ruleset import Ruleset
@@ -68,6 +68,7 @@ class Finisher:
         """The rule's timeline for this customer (with the customer's override, if any)."""
         return self.index.timeline(rule, customer_id)
 
+    @exact
     def lines(self, customer_id: str, rows: Iterable[Sequence[Any]],
               sums: Iterable[Sequence[Any]] = ()) -> list[RatedLine]:
         """Lines of the rules finished here (see :func:`needs_python`) for one customer.

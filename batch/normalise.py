@@ -126,6 +126,8 @@ def _reject(source: str, number: int, message: str, code: str, row: Mapping[str,
 
 
 def _text(value: object) -> str:
+    if isinstance(value, dict | list | tuple):
+        return msgspec.json.encode(value).decode()
     return "" if value is None else str(value)
 
 

@@ -17,7 +17,7 @@ import msgspec
 
 from engine.diagnostics import Diagnostic, DiagnosticsError
 
-__all__ = ["SUFFIXES", "numbered_rows", "usage_rows"]
+__all__ = ["SUFFIXES", "json_row", "numbered_rows", "usage_rows"]
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 """Extensions of the usage formats read."""
@@ -57,20 +57,26 @@ def _csv_rows(path: Path) -> Iterator[Numbered]:
 def _json_lines(path: Path) -> Iterator[Numbered]:
     with path.open("rb") as handle:
         for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = _JSON.decode(line)
-            except msgspec.DecodeError as exc:
-                yield number, Diagnostic(path=str(path), line=number, column=1,
-                                         code="usage.bad_json", message=f"not valid JSON: {exc}")
-                continue
-            if not isinstance(row, dict):
-                yield number, Diagnostic(path=str(path), line=number, column=1,
-                                         code="usage.bad_json",
-                                         message="each line must be a JSON object")
-                continue
-            yield number, row
+            if line.strip():
+                yield number, json_row(str(path), number, line)
+
+
+def json_row(source: str, number: int, line: str | bytes) -> dict[str, Any] | Diagnostic:
+    """One JSON Lines row, or the problem with it, quoting the start of the line."""
+    try:
+        row = _JSON.decode(line)
+    except msgspec.DecodeError as exc:
+        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
+                          message=f"not valid JSON ({exc}): {_excerpt(line)}")
+    if not isinstance(row, dict):
+        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
+                          message=f"each line must be a JSON object: {_excerpt(line)}")
+    return row
+
+
+def _excerpt(line: str | bytes, width: int = 80) -> str:
+    text = (line.decode("utf-8", "replace") if isinstance(line, bytes) else line).strip()
+    return repr(text if len(text) <= width else text[:width] + "…")
 
 
 def _parquet_rows(path: Path) -> Iterator[Numbered]:

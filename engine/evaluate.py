@@ -17,7 +17,7 @@ from engine.index import pricing_index
 from engine.instants import isoformats
 from engine.lines import build_lines
 from engine.mentions import select_mentions
-from engine.money import ZERO, format_decimal
+from engine.money import ZERO, exact, format_decimal
 from engine.rating import Charge, Input, rate_rule
 from engine.results import Evaluation, Line, Totals
 from engine.routing import route_timed
@@ -25,6 +25,7 @@ from engine.rules.pricing import Percentage, PricingRule
 from engine.rules.ruleset import Ruleset
 from engine.tax_fr import apply_taxes
 from engine.timeline import BillingPeriod
+from engine.units import MAX_QUANTITY
 from engine.usage import Timed, UsageRecord, dedupe
 
 __all__ = ["check_usage", "evaluate", "price_lines", "usage_digest"]
@@ -45,7 +46,11 @@ def _checked(ruleset: Ruleset, customer_id: str, period: BillingPeriod,
     mine: list[Timed] = []
     start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
     for record in unique:
-        if record.customer_id != customer_id:
+        quantity = record.quantity
+        if quantity >= MAX_QUANTITY:
+            problems.append(_problem(record, "quantity", "usage.quantity_too_large",
+                                     f"quantity {quantity} is not below {MAX_QUANTITY}"))
+        elif record.customer_id != customer_id:
             problems.append(_problem(record, "customer_id", "usage.other_customer",
                                      f"record is for customer {record.customer_id!r}, not "
                                      f"{customer_id!r}"))
@@ -65,6 +70,7 @@ def _problem(record: UsageRecord, field: str, code: str, message: str) -> Diagno
                       message=f"field {field!r}: {message}")
 
 
+@exact
 def price_lines(ruleset: Ruleset, customer_id: str,
                 routed: dict[str, list[UsageRecord]]) -> tuple[Line, ...]:
     """Every rule's lines for the customer, in ruleset order; percentages after their bases."""
@@ -89,6 +95,7 @@ def _priced(ruleset: Ruleset, customer_id: str,
     return tuple(lines)
 
 
+@exact
 def evaluate(ruleset: Ruleset, customer: Customer, period: BillingPeriod,
              records: Sequence[UsageRecord], *, issue_date: date | None = None) -> Evaluation:
     """The full evaluation, or :class:`DiagnosticsError` naming every bad record.

@@ -7,17 +7,52 @@ half-up to the cent (EN 16931 BR-CO rules sum rounded figures).
 
 from __future__ import annotations
 
+import functools
 import re
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from collections.abc import Callable
+from decimal import (
+    ROUND_HALF_EVEN,
+    ROUND_HALF_UP,
+    Context,
+    Decimal,
+    DivisionByZero,
+    InvalidOperation,
+    Overflow,
+    localcontext,
+)
+from typing import ParamSpec, TypeVar
 
-__all__ = ["CENT", "ZERO", "DecimalSyntaxError", "format_amount", "format_decimal",
-           "format_price", "format_rate", "parse_decimal", "round_cents"]
+__all__ = ["CENT", "EXACT", "ZERO", "DecimalSyntaxError", "exact", "format_amount",
+           "format_decimal", "format_price", "format_rate", "parse_decimal", "round_cents"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
 _DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
 _PLAIN_DIGITS = 28
-"""Characters of a decimal's text that hold at most the default context's 28 digits."""
+"""Characters of a decimal's text short enough to be plain: longer ones are normalised."""
+
+
+EXACT = Context(prec=100, rounding=ROUND_HALF_EVEN,
+                traps=[InvalidOperation, DivisionByZero, Overflow])
+"""The arithmetic of an evaluation: 100 significant digits, so that sums and products of
+quantities (below 10^15) and prices are exact rather than rounded to the default 28."""
+
+
+def exact(function: Callable[P, R]) -> Callable[P, R]:
+    """Run ``function`` in the :data:`EXACT` context (of the calling thread).
+
+    >>> exact(lambda: Decimal("123456789012345.123456789") * Decimal("1.000000007"))()
+    Decimal('123456789876542.646543204864197523')
+    """
+    @functools.wraps(function)
+    def run(*args: P.args, **kwargs: P.kwargs) -> R:
+        with localcontext(EXACT):
+            return function(*args, **kwargs)
+
+    return run
 
 
 class DecimalSyntaxError(ValueError):
@@ -48,7 +83,7 @@ def round_cents(value: Decimal) -> Decimal:
     >>> round_cents(Decimal("0.125")), round_cents(Decimal("-0.125"))
     (Decimal('0.13'), Decimal('-0.13'))
     """
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+    return value.quantize(CENT, rounding=ROUND_HALF_UP, context=EXACT)
 
 
 def format_amount(value: Decimal) -> str:
@@ -72,7 +107,7 @@ def format_decimal(value: Decimal) -> str:
         return "0"
     text = str(value)
     if "E" in text or len(text) > _PLAIN_DIGITS:
-        return format(value.normalize(), "f")
+        return format(value.normalize(EXACT), "f")
     # Already without exponent and too short for normalize() to round: only trailing
     # zeros after the point (and a bare point) differ, and they go in a string method.
     return text.rstrip("0").rstrip(".") if "." in text else text

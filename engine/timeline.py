@@ -83,6 +83,8 @@ def parse_period(label: str, zone: ZoneInfo) -> BillingPeriod:
     if not match:
         raise PeriodSyntaxError(f"period must be YYYY-MM, such as 2026-10; got {label!r}")
     year, month = int(match.group(1)), int(match.group(2))
+    if not 1900 <= year <= 2999:
+        raise PeriodSyntaxError(f"period {label!r} is outside the years 1900 to 2999")
     nxt = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
     return BillingPeriod(label=label, start=local_midnight(date(year, month, 1), zone),
                          end=local_midnight(nxt, zone))

@@ -18,6 +18,10 @@ from engine.diagnostics import Diagnostic
 from engine.money import DecimalSyntaxError, parse_decimal
 
 _PLAIN = re.compile(r"\d+(\.\d+)?\Z")
+_RFC3339 = re.compile(
+    r"\d{4}-\d\d-\d\d(?:T|(t))\d\d:\d\d:\d\d(?:\.(\d+))?(?:Z|(z)|[+-]\d\d:\d\d)\Z")
+"""RFC 3339 ``date-time``: groups are a lower-case ``t``, the fraction, a lower-case ``z``."""
+_NO_OFFSET = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\Z")
 
 __all__ = ["REQUIRED_FIELDS", "RESERVED_NAMES", "Timed", "UsageRecord", "dedupe", "parse_record",
            "parse_records", "parse_timestamp", "plain_record"]
@@ -56,23 +60,42 @@ Timed = tuple[datetime, str, "UsageRecord"]
 
 
 def parse_timestamp(text: str) -> datetime:
-    """An RFC 3339 instant with an explicit offset.
+    """An RFC 3339 instant with an explicit offset, in the years 1900 to 2999.
 
     >>> parse_timestamp("2026-10-14T09:30:00Z").isoformat()
     '2026-10-14T09:30:00+00:00'
+    >>> parse_timestamp("2026-10-14t11:30:00.5+02:00").isoformat()
+    '2026-10-14T11:30:00.500000+02:00'
     >>> parse_timestamp("2026-10-14T09:30:00")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     ValueError: timestamp '2026-10-14T09:30:00' has no UTC offset; write it as RFC 3339 ...
+    >>> parse_timestamp("2026-10-14 09:30:00Z")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: timestamp '2026-10-14 09:30:00Z' is not RFC 3339 ...
     """
+    match = _RFC3339.match(text)
+    if match is None:
+        if _NO_OFFSET.match(text):
+            raise ValueError(f"timestamp {text!r} has no UTC offset; write it as RFC 3339 such "
+                             "as 2026-10-14T09:30:00Z or 2026-10-14T11:30:00+02:00")
+        raise ValueError(f"timestamp {text!r} is not RFC 3339 (date, 'T', time with "
+                         "seconds, offset); expected such as 2026-10-14T09:30:00Z or "
+                         "2026-10-14T11:30:00+02:00")
+    lower_t, fraction, lower_z = match.groups()
+    if fraction is not None and len(fraction) > 6:
+        if fraction[6:].strip("0"):
+            raise ValueError(f"timestamp {text!r} is finer than a microsecond, which is "
+                             "not kept; round it to at most 6 decimals of a second")
+        text = text[:match.start(2) + 6] + text[match.end(2):]
     try:
-        value = datetime.fromisoformat(text)
-    except (TypeError, ValueError):
-        raise ValueError(f"timestamp {text!r} is not RFC 3339; expected such as "
-                         "2026-10-14T09:30:00Z") from None
-    if "T" not in text.upper() or value.tzinfo is None:
-        raise ValueError(f"timestamp {text!r} has no UTC offset; write it as RFC 3339 such as "
-                         "2026-10-14T09:30:00Z or 2026-10-14T11:30:00+02:00")
+        value = datetime.fromisoformat(text if lower_t is None and lower_z is None
+                                       else text.upper())
+    except ValueError as exc:
+        raise ValueError(f"timestamp {text!r} is not a valid date and time: {exc}") from None
+    if not 1900 <= value.year <= 2999:
+        raise ValueError(f"timestamp {text!r} is outside the years 1900 to 2999")
     return value
 
 
@@ -119,7 +142,11 @@ def parse_record(row: Mapping[str, Any], source: str, position: int
     except ValueError as exc:
         problems.append(_problem(source, position, "timestamp", "usage.bad_timestamp",
                                  str(exc)))
-    if quantity is None or timestamp is None:
+    nested = [k for k, v in row.items() if isinstance(v, dict | list | tuple)]
+    problems += [_problem(source, position, str(k), "usage.bad_attribute",
+                          "an attribute is a text or a number, not a list or an object")
+                 for k in nested]
+    if quantity is None or timestamp is None or nested:
         return None, problems
     attributes = (tuple(sorted((str(k), str(v)) for k, v in row.items()
                                if k not in RESERVED_NAMES and v is not None and v != ""))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 import duckdb
@@ -22,6 +23,7 @@ from batch.normalise import Mediation
 from batch.readers import SUFFIXES
 from batch.store import UsageStore
 from engine.store.access import RuleAccess
+from engine.timeline import parse_period
 
 __all__ = ["COMMANDS"]
 
@@ -72,6 +74,8 @@ def ingest_command(settings: Settings, files: tuple[str, ...], customers: Path |
 @click.pass_obj
 def late_command(settings: Settings, period: str | None) -> None:
     """List events that arrived after their (customer, period) was invoiced."""
+    if period is not None:
+        parse_period(period, ZoneInfo("UTC"))  # a label naming no month is refused, named
     files = UsageStore(settings.data_dir).files("late", period)
     if not files:
         click.echo("no late events")

@@ -275,17 +275,27 @@ def test_every_reject_code_names_source_row_and_field(repo: GitRepo, tmp_path: P
                      + ",C-1,network.egress_gb,1,2026-10-03T10:00:00Z,\n"
                      + "x2,C-1,network.egress_gb,1000000000000000,2026-10-03T10:00:00Z,\n"
                      + "x3,C-1,network.egress_gb,12abc,2026-10-03T10:00:00Z,\n")
-    lines = write(tmp_path, "bad.jsonl", "\n\n{\"event_id\": \"j1\",\n[1]\n")
+    lines = write(tmp_path, "bad.jsonl", "\n\n{\"event_id\": \"j1\",\n[1]\n"
+                  '{"event_id": "j5", "customer_id": "C-1", "metric": "network.egress_gb", '
+                  '"quantity": "1", "timestamp": "2026-10-03T10:00:00Z", "zone": {"a": 1}}\n'
+                  '{"event_id": "j6", "customer_id": "C-1", "metric": "network.egress_gb", '
+                  '"quantity": "1", "timestamp": "9999-12-31T23:59:59Z"}\n')
     data = tmp_path / "data"
     result = bareme(repo, data, "usage", "ingest", str(csv_file), str(lines))
     assert result.exit_code == 1
-    assert "read 5, stored 0" in result.output and "rejected 5" in result.output
-    assert [(r["source"], r["row"], r["field"], r["code"]) for r in rejects_of(data)] == [
+    assert "read 7, stored 0" in result.output and "rejected 7" in result.output
+    rejects = rejects_of(data)
+    assert [(r["source"], r["row"], r["field"], r["code"]) for r in rejects] == [
         (str(csv_file), 1, "event_id", "usage.missing_field"),
         (str(csv_file), 2, "quantity", "usage.quantity_too_large"),
         (str(csv_file), 3, "quantity", "usage.bad_quantity"),
         (str(lines), 3, "", "usage.bad_json"),
-        (str(lines), 4, "", "usage.bad_json")]
+        (str(lines), 4, "", "usage.bad_json"),
+        (str(lines), 5, "zone", "usage.bad_attribute"),
+        (str(lines), 6, "timestamp", "usage.bad_timestamp")]
+    assert "'{\"event_id\": \"j1\",'" in str(rejects[3]["reason"])  # the line, quoted
+    assert rejects[5]["value"] == '{"a":1}'
+    assert "outside the years 1900 to 2999" in str(rejects[6]["reason"])
     assert not UsageStore(data).files("usage")
 
 
