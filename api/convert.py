@@ -32,8 +32,8 @@ from engine.rules.ruleset import Ruleset
 from engine.store.git import CommitInfo
 from engine.usage import RESERVED_NAMES, UsageRecord, parse_record, plain_record
 
-__all__ = ["USAGE_SOURCE", "changes_out", "customer_of", "diagnostics_out", "records_of",
-           "ruleset_out", "versions_out"]
+__all__ = ["USAGE_SOURCE", "changes_out", "customer_of", "diagnostics_out", "invalid_usage",
+           "records_of", "ruleset_out", "versions_out"]
 
 USAGE_SOURCE = "usage"
 """Source name of request usage records in diagnostics; their line is the record number."""
@@ -60,15 +60,19 @@ def _customer_row(customer: CustomerIn) -> dict[str, Any]:
     return {f: getattr(customer, f) for f in customer.__struct_fields__}
 
 
-def records_of(usage: Iterable[UsageIn], customer_id: str) -> list[UsageRecord]:
-    """Usage records, checked as ``bareme evaluate`` checks a file's rows."""
+def records_of(usage: Iterable[UsageIn], customer_id: str
+               ) -> tuple[list[UsageRecord], list[Diagnostic]]:
+    """Usage records, checked as ``bareme evaluate`` checks a file's rows, and the problems.
+
+    A record with a problem is left out; the caller adds what the engine's checks find
+    in the others (:func:`invalid_usage`), so that one answer names every problem.
+    """
     records: list[UsageRecord] = []
-    clashes: list[Diagnostic] = []
     problems: list[Diagnostic] = []
     for number, item in enumerate(usage, start=1):
         if item.attributes and not RESERVED_NAMES.isdisjoint(item.attributes):
             clash = sorted(RESERVED_NAMES.intersection(item.attributes))
-            clashes.append(Diagnostic(
+            problems.append(Diagnostic(
                 path=USAGE_SOURCE, line=number, column=0, code="usage.attribute_clash",
                 message=f"field 'attributes': {', '.join(clash)} cannot be an attribute"))
         owner = item.customer_id or customer_id
@@ -82,11 +86,14 @@ def records_of(usage: Iterable[UsageIn], customer_id: str) -> list[UsageRecord]:
             problems += errors
         if record is not None:
             records.append(record)
-    if clashes or problems:
-        found = clashes + problems
-        raise ApiProblem("invalid-usage", f"{len(found)} problem(s) in 'usage'",
-                         diagnostics_out(found))
-    return records
+    return records, problems
+
+
+def invalid_usage(problems: Iterable[Diagnostic]) -> ApiProblem:
+    """The 422 answer naming every problem of the usage, in record order."""
+    found = sorted(problems, key=lambda d: d.line)
+    return ApiProblem("invalid-usage", f"{len(found)} problem(s) in 'usage'",
+                      diagnostics_out(found))
 
 
 def diagnostics_out(diagnostics: Iterable[Diagnostic]) -> list[DiagnosticOut]:

@@ -9,7 +9,7 @@ import msgspec
 
 from bareme.inputs import read_customers, read_usage
 from engine.diagnostics import Diagnostic, DiagnosticsError
-from engine.evaluate import evaluate
+from engine.evaluate import check_usage, evaluate
 from engine.results import Evaluation
 from engine.rules.ruleset import Ruleset
 from engine.timeline import BillingPeriod, parse_period
@@ -41,8 +41,14 @@ def evaluate_files(ruleset: Ruleset, usage: list[Path], customers_file: Path,
                             message=f"field 'customer_id': {r.customer_id!r} is not in "
                                     f"{customers_file}")
                  for r in records if r.customer_id not in customers]
+    if problems and period_label:  # with the engine's own checks: every problem at once
+        period = parse_period(period_label, ruleset.zone)
+        mine = [r for r in records if r.customer_id in customers and period.contains(r.timestamp)]
+        for customer_id in sorted({r.customer_id for r in mine}):
+            problems += check_usage(ruleset, customer_id, period,
+                                    [r for r in mine if r.customer_id == customer_id])[1]
     if problems:
-        raise DiagnosticsError(problems)
+        raise DiagnosticsError(sorted(problems, key=lambda d: (d.path, d.line)))
     period = (parse_period(period_label, ruleset.zone) if period_label
               else infer_period(records, ruleset))
     if only is not None and only not in customers:

@@ -21,7 +21,7 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
-from api.convert import customer_of, diagnostics_out, records_of
+from api.convert import customer_of, invalid_usage, records_of
 from api.decoding import decoder_opt
 from api.errors import ApiProblem
 from api.routes.common import Services, problems, rules_errors, secured, services
@@ -29,7 +29,7 @@ from api.wire import DiagnosticOut, EvaluateRequest, EvaluationOut
 from engine.customers import Customer
 from engine.diagnostics import DiagnosticsError
 from engine.document import evaluation_bytes
-from engine.evaluate import evaluate
+from engine.evaluate import check_usage, evaluate
 from engine.timeline import PeriodSyntaxError, parse_period
 
 __all__ = ["ROUTES", "Seen", "evaluate_request", "looked_up"]
@@ -111,12 +111,13 @@ def evaluate_request(data: EvaluateRequest, found: Services, seen: Seen | None =
             key = found.memo.key(ruleset.commit, customer, data.period, data.usage)
             if (remembered := found.memo.get(key)) is not None:
                 return remembered
-    records = records_of(data.usage, customer.id)
+    records, problems = records_of(data.usage, customer.id)
+    if problems:
+        raise invalid_usage(problems + check_usage(ruleset, customer.id, period, records)[1])
     try:
         evaluation = evaluate(ruleset, customer, period, records)
     except DiagnosticsError as exc:
-        raise ApiProblem("invalid-usage", f"{len(exc.diagnostics)} problem(s) in 'usage'",
-                         diagnostics_out(exc.diagnostics)) from None
+        raise invalid_usage(exc.diagnostics) from None
     answer = evaluation_bytes(evaluation)
     if key is not None:
         found.memo.put(key, answer)

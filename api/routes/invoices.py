@@ -18,7 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from api.archive_errors import archive_errors
-from api.convert import diagnostics_out, records_of
+from api.convert import invalid_usage, records_of
 from api.decoding import decoder_opt
 from api.errors import ApiProblem
 from api.routes.common import Services, problems, rules_errors, secured, services
@@ -71,16 +71,15 @@ def idempotency_key_of(in_body: str | None, in_header: str | None) -> str | None
 
 def issue_request(data: IssueInvoiceRequest, key: str | None, found: Services) -> IssuedOut:
     """Issue the invoice of ``data`` (blocking: database, git, rendering)."""
-    records = records_of(data.usage, data.customer_id)
+    records, problems = records_of(data.usage, data.customer_id)
     archive = found.archive.get()
     with archive_errors(), rules_errors():
         ruleset = archive.rules.ruleset(data.rev)
         period = parse_period(data.period, ruleset.zone)
         # A record for another customer or month is refused, never silently left out.
-        _routed, problems = check_usage(ruleset, data.customer_id, period, records)
+        problems += check_usage(ruleset, data.customer_id, period, records)[1]
         if problems:
-            raise ApiProblem("invalid-usage", f"{len(problems)} problem(s) in 'usage'",
-                             diagnostics_out(problems))
+            raise invalid_usage(problems)
         done = issue_invoice(archive, IssueRequest(
             customer_id=data.customer_id, period=data.period, records=tuple(records),
             rev=data.rev, idempotency_key=key))

@@ -18,7 +18,7 @@ from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from api.archive_errors import archive_errors
-from api.convert import diagnostics_out, records_of
+from api.convert import invalid_usage, records_of
 from api.decoding import decoder_opt
 from api.errors import ApiProblem
 from api.routes.common import Services, problems, rules_errors, secured, services
@@ -74,11 +74,11 @@ def _records(archive: Archive, ruleset: Ruleset, period: BillingPeriod,
             raise ApiProblem("nothing-to-bill", f"no usage stored for {period.label}; ingest "
                              "it with 'bareme usage ingest' or give 'usage'")
         return stored
-    records, problems = dedupe(records_of(data.usage, ""))
-    problems += _unbillable(archive, ruleset, period, records)
+    parsed, problems = records_of(data.usage, "")
+    records, conflicts = dedupe(parsed)
+    problems += conflicts + _unbillable(archive, ruleset, period, records)
     if problems:
-        raise ApiProblem("invalid-usage", f"{len(problems)} problem(s) in 'usage'",
-                         diagnostics_out(sorted(problems, key=lambda d: d.line)))
+        raise invalid_usage(problems)
     if not records:
         raise ApiProblem("nothing-to-bill", f"no usage given for {period.label}")
     return records

@@ -133,8 +133,10 @@ def test_every_bad_record_is_reported(client: Client) -> None:
     body["usage"][1]["timestamp"] = "2026-10-01 10:00"
     body["usage"][2]["customer_id"] = "C-0002"
     data = problem(post(client, body), 422, "invalid-usage")
-    codes = sorted(d["code"] for d in data["diagnostics"])
-    assert codes == ["usage.bad_quantity", "usage.bad_timestamp"]
+    # parsing problems and the engine's checks, in one answer, in record order
+    assert [(d["code"], d["pointer"]) for d in data["diagnostics"]] == [
+        ("usage.bad_quantity", "/usage/0"), ("usage.bad_timestamp", "/usage/1"),
+        ("usage.other_customer", "/usage/2")]
     body["usage"] = [body["usage"][2]]
     data = problem(post(client, body), 422, "invalid-usage")
     assert [d["code"] for d in data["diagnostics"]] == ["usage.other_customer"]

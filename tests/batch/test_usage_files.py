@@ -1,4 +1,5 @@
-"""A ``unit`` column is converted the same way whichever command reads the file."""
+"""Usage files read by ``bareme evaluate``: units converted as ingest converts them, and
+every problem of the file named at once."""
 
 from __future__ import annotations
 
@@ -56,3 +57,16 @@ def test_evaluate_refuses_a_unit_the_metric_does_not_accept(tmp_path: Path) -> N
     assert "bad.csv:1" in output
     assert "usage.unknown_unit" in output
     assert "'parsec'" in output
+
+
+def test_every_problem_of_a_file_is_named_at_once(tmp_path: Path) -> None:
+    code, output = evaluate(tmp_path, "multi.csv", (
+        "event_id,customer_id,metric,quantity,timestamp\n"
+        "a,C-0001,compute.vcpu_hours,-1,2026-10-03T00:00:00Z\n"
+        "b,C-0001,no.such.metric,1,2026-10-03T00:00:00Z\n"
+        "c,C-0001,compute.vcpu_hours,1,2026-10-03T00:00:00\n"))
+    assert code != 0
+    found = [line.split(": ")[0:2] for line in output.splitlines() if "multi.csv" in line]
+    assert [(Path(where).name, code) for where, code in found] == [
+        ("multi.csv:1:0", "usage.bad_quantity"), ("multi.csv:2:0", "usage.unknown_metric"),
+        ("multi.csv:3:0", "usage.bad_timestamp")]
