@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any, Literal
 
 import msgspec
+import pycountry
 
 from engine.diagnostics import Diagnostic
 
@@ -85,11 +87,16 @@ def _one(item: Any, index: int) -> tuple[Customer | None, list[tuple[str, str, s
         errors.append(("kind", "customers.bad_kind",
                        f"field 'kind' must be business or consumer; got {item.get('kind')!r}"))
     country = item.get("country", "FR")
-    if not (isinstance(country, str) and len(country) == 2 and country.isalpha()
-            and country.isupper()):
+    if not (isinstance(country, str) and country in _countries()):
         errors.append(("country", "customers.bad_country",
-                       f"field 'country' must be an ISO 3166-1 alpha-2 code such as FR; "
-                       f"got {country!r}"))
+                       f"field 'country' must be an ISO 3166-1 alpha-2 country code such as "
+                       f"FR, DE or GP; got {country!r}"))
     if errors:
         return None, errors
     return msgspec.convert({k: v for k, v in item.items() if v is not None}, Customer), []
+
+
+@functools.cache
+def _countries() -> frozenset[str]:
+    """The ISO 3166-1 alpha-2 codes of every country and territory (pycountry's list)."""
+    return frozenset(country.alpha_2 for country in pycountry.countries)

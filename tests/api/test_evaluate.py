@@ -55,8 +55,9 @@ def test_an_unknown_customer_id_is_named(client: Client) -> None:
     assert "C-9999" in data["detail"]
 
 
-def test_an_invalid_inline_customer_is_located(client: Client) -> None:
-    body = evaluate_body(customer={**CUSTOMER, "country": "France"})
+@pytest.mark.parametrize("country", ["France", "ZZ", "FE", "fr", "EL"])
+def test_an_invalid_inline_customer_is_located(client: Client, country: str) -> None:
+    body = evaluate_body(customer={**CUSTOMER, "country": country})
     data = problem(post(client, body), 422, "invalid-customer")
     assert data["diagnostics"][0]["code"] == "customers.bad_country"
     assert data["diagnostics"][0]["pointer"] == "/customer"
