@@ -115,8 +115,10 @@ def _pointer(path: str) -> str:
 
     >>> _pointer(".usage[0].quantity")
     '/usage/0/quantity'
+    >>> _pointer(".usage[0].attributes[...]")  # a value under a key msgspec does not name
+    '/usage/0/attributes'
     """
-    return re.sub(r"\[(\d+)\]", r".\1", path).replace(".", "/")
+    return re.sub(r"\[(\d+)\]", r".\1", path.replace("[...]", "")).replace(".", "/")
 
 
 def _on_problem(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:

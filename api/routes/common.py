@@ -48,12 +48,16 @@ def secured(*roles: Role) -> dict[str, Any]:
     return {"guards": [requires(*roles)], "security": [{"apiKey": []}]}
 
 
-def problems(*slugs: str) -> dict[int, ResponseSpec]:
-    """OpenAPI responses for these problem slugs (plus 400, 401, 403, 500: always possible)."""
-    wanted = {*slugs, "bad-request", "unauthorized", "forbidden", "internal"}
+def problems(*slugs: str | tuple[str, int]) -> dict[int, ResponseSpec]:
+    """OpenAPI responses for these problem slugs (plus 400, 401, 403, 500: always possible).
+
+    A slug answered with another status than its usual one comes with it: ``(slug, 404)``.
+    """
+    wanted = {(s, TITLES[s][0]) if isinstance(s, str) else s for s in
+              (*slugs, "bad-request", "unauthorized", "forbidden", "internal")}
     by_status: dict[int, list[str]] = {}
-    for slug in sorted(wanted):
-        by_status.setdefault(TITLES[slug][0], []).append(slug)
+    for slug, status in sorted(wanted):
+        by_status.setdefault(status, []).append(slug)
     return {status: ResponseSpec(data_container=Problem, media_type=PROBLEM_JSON,
                                  generate_examples=False,
                                  description="Problem details: " + ", ".join(names))

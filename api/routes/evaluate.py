@@ -42,7 +42,8 @@ __all__ = ["ROUTES", "Seen", "evaluate_request", "looked_up"]
       responses={200: ResponseSpec(data_container=EvaluationOut, generate_examples=False,
                                    description="The evaluation (CONTRACT.md)"),
                  **problems("malformed-json", "invalid-request", "invalid-usage",
-                            "too-large")})
+                            "invalid-period", "invalid-customer", "unknown-customer",
+                            "unknown-revision", "invalid-ruleset", "too-large")})
 async def evaluate_usage(data: JSONBody[EvaluateRequest], state: State) -> Response[bytes]:
     """Price, tax and annotate the usage; the same bytes as ``bareme evaluate``."""
     found = services(state)

@@ -31,13 +31,14 @@ def list_versions(state: State) -> VersionsOut:
     return versions_out(head, rules.store.versions(head))
 
 
-@get("/v1/rulesets/{rev:str}", **_READERS,
+@get("/v1/rulesets/{rev:path}", **_READERS,
      sync_to_thread=True, tags=["rulesets"],
-     summary="The rules of one version", responses=problems("invalid-ruleset", "not-found"))
+     summary="The rules of one version",
+     responses=problems("invalid-ruleset", ("unknown-revision", 404)))
 def show_ruleset(rev: FromPath[str], state: State) -> RulesetOut:
-    """Every rule of the ruleset at ``rev`` (commit, branch or tag), as loaded."""
+    """Every rule of the ruleset at ``rev`` (commit, branch or tag, ``/`` included), as loaded."""
     with rules_errors(not_found_status=404):
-        ruleset = services(state).rules.at(rev)
+        ruleset = services(state).rules.at(rev.lstrip("/"))
     return ruleset_out(ruleset)
 
 

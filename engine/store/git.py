@@ -50,8 +50,9 @@ class GitStore:
             try:
                 return str(self.repo.commit(rev).hexsha)
             except (git.BadName, git.BadObject, ValueError) as exc:
-                raise RevisionError(f"unknown revision {rev!r} in {self.root}; try a commit "
-                                    "SHA, a branch or a tag (see 'bareme versions')") from exc
+                raise RevisionError(f"unknown revision {rev!r} in the rules repository; try a "
+                                    "commit SHA, a branch or a tag (see 'bareme versions')"
+                                    ) from exc
 
     def as_known_at(self, instant: datetime, branch: str = "HEAD") -> str:
         """The last commit of ``branch`` committed at or before ``instant``."""

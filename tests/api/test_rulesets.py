@@ -27,8 +27,25 @@ def test_one_version_shows_its_rules(client: Client, rules: Rules) -> None:
     assert vcpu["versions"][0]["model"] == "per_unit"
 
 
-def test_an_unknown_version_is_404(client: Client) -> None:
-    problem(client.get("/v1/rulesets/nope", headers=auth("pricing")), 404, "unknown-revision")
+def test_an_unknown_version_is_404(client: Client, rules: Rules) -> None:
+    data = problem(client.get("/v1/rulesets/nope", headers=auth("pricing")), 404,
+                   "unknown-revision")
+    assert str(rules.repo.root) not in data["detail"]  # no server path in an answer
+    problem(client.get("/v1/rulesets/no/such/branch", headers=auth("pricing")), 404,
+            "unknown-revision")
+
+
+def test_a_branch_with_a_slash_in_its_name_is_a_version(client: Client, rules: Rules) -> None:
+    rules.repo.git("branch", "feature/cheaper", rules.v1)
+    for path in ("/v1/rulesets/feature/cheaper", "/v1/rulesets/feature%2Fcheaper"):
+        data = client.get(path, headers=auth("pricing")).json()
+        assert data["commit"] == rules.v1, path
+
+
+def test_the_openapi_document_declares_the_404_of_an_unknown_version(client: Client) -> None:
+    schema = client.get("/schema/openapi.json").json()
+    responses = schema["paths"]["/v1/rulesets/{rev}"]["get"]["responses"]
+    assert "unknown-revision" in responses["404"]["description"]
 
 
 def test_an_invalid_ruleset_at_a_version_is_422(client: Client, rules: Rules) -> None:
