@@ -153,10 +153,10 @@ def _replacing(target: Path) -> Iterator[Path]:
     temporary = target.with_name(f".{target.name}.tmp")
     try:
         yield temporary
+        temporary.replace(target)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    temporary.replace(target)
 
 
 def _trimmed(column: str) -> str:

@@ -37,6 +37,8 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
     """Rate all stored usage of a period, one line per rule, version, component and tier."""
     if out is not None and out.suffix.lower() not in (".parquet", ".csv", ".jsonl", ".ndjson"):
         raise UserError(f"--out must end in .parquet, .csv, .jsonl or .ndjson; got {out.name!r}")
+    if out is not None and out.is_dir():
+        raise UserError(f"--out {out} is a directory; give a file name")
     ruleset = RuleAccess(str(settings.repo)).ruleset(rev)
     month = parse_period(period, ruleset.zone)
     files = UsageStore(settings.data_dir).files("usage", month.label)

@@ -364,6 +364,18 @@ def test_a_failed_write_leaves_no_partial_file(tmp_path: Path) -> None:
     assert not store.files("usage") and not list(tmp_path.rglob("*.tmp"))
 
 
+def test_rate_out_to_a_directory_is_named_and_leaves_nothing(repo: GitRepo,
+                                                           tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    bareme(repo, data, "usage", "ingest", str(write(tmp_path, "a.csv", GOOD)))
+    folder = tmp_path / "lines.csv"
+    folder.mkdir()
+    result = bareme(repo, data, "rate", "--period", "2026-10", "--out", str(folder))
+    assert result.exit_code == 1
+    assert f"--out {folder} is a directory" in result.output
+    assert not list(tmp_path.glob(".lines.csv*"))
+
+
 def test_many_chunks_are_streamed_and_stored_once(repo: GitRepo, tmp_path: Path) -> None:
     table = pa.table({
         "event_id": [f"p{i}" for i in range(3000)],

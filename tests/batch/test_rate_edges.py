@@ -300,3 +300,11 @@ def test_written_lines_are_released(tmp_path: Path) -> None:
             next(rating.numbers())
     finally:
         rating.close()
+
+
+def test_a_write_that_cannot_be_put_in_place_leaves_no_temporary_file(tmp_path: Path) -> None:
+    target = tmp_path / "lines.parquet"
+    target.mkdir()  # the final rename fails
+    with pytest.raises(OSError):
+        write_parquet(iter([pa.table({"customer_id": ["C-1"], "amount": [1]})]), target)
+    assert [p.name for p in tmp_path.iterdir()] == ["lines.parquet"]
