@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from batch.readers import Numbered, json_row
+from batch.readers import Numbered, check_header, json_row
 from engine.diagnostics import Diagnostic, DiagnosticsError
 
 __all__ = ["LINE", "ROW", "Chunk", "chunks", "raw_rows"]
@@ -77,6 +77,7 @@ def _csv(path: Path, size: int) -> Iterator[Chunk]:
         names = next(csv.reader(handle), None)
     if names is None:
         return
+    check_header(path, names)
     plain = len(set(names)) == len(names) and all(names) and not {ROW, LINE} & set(names)
     source = pa.OSFile(str(path))
     reader = pacsv.open_csv(

@@ -8,7 +8,7 @@ its file (the line number for JSON Lines), so that every problem can name it.
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import msgspec
 
 from engine.diagnostics import Diagnostic, DiagnosticsError
 
-__all__ = ["SUFFIXES", "json_row", "numbered_rows", "usage_rows"]
+__all__ = ["SUFFIXES", "check_header", "json_row", "numbered_rows", "usage_rows"]
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 """Extensions of the usage formats read."""
@@ -51,7 +51,18 @@ def numbered_rows(path: Path) -> Iterator[Numbered]:
 
 def _csv_rows(path: Path) -> Iterator[Numbered]:
     with path.open(newline="", encoding="utf-8") as handle:
-        yield from enumerate(csv.DictReader(handle), start=1)
+        reader = csv.DictReader(handle)
+        check_header(path, reader.fieldnames or [])
+        yield from enumerate(reader, start=1)
+
+
+def check_header(path: Path, names: Sequence[str]) -> None:
+    """Refuse a CSV header naming a column twice: which of the two would count is a guess."""
+    repeated = sorted({name for name in names if name and names.count(name) > 1})
+    if repeated:
+        raise DiagnosticsError([Diagnostic(
+            path=str(path), line=1, column=1, code="usage.bad_header",
+            message=f"column {repeated[0]!r} appears more than once in the header")])
 
 
 def _json_lines(path: Path) -> Iterator[Numbered]:

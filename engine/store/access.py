@@ -24,6 +24,9 @@ class RuleAccess:
     def source(self, rev: str | None = None, as_known_at: str | None = None,
                worktree: bool = False) -> RuleSource:
         """The files asked for; ``HEAD`` when neither a revision nor an instant is given."""
+        if rev is not None and not rev.strip():
+            raise RevisionError("the revision is empty; give a commit SHA, a branch or a tag, "
+                                "or none for HEAD")
         if rev and as_known_at:
             raise RevisionError("give either --rev or --as-known-at, not both")
         if as_known_at:

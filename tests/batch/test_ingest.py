@@ -376,6 +376,23 @@ def test_rate_out_to_a_directory_is_named_and_leaves_nothing(repo: GitRepo,
     assert not list(tmp_path.glob(".lines.csv*"))
 
 
+def test_a_column_named_twice_is_refused_not_guessed(repo: GitRepo, tmp_path: Path) -> None:
+    twice = write(tmp_path, "twice.csv", "event_id,customer_id,metric,quantity,timestamp,"
+                  "quantity\ne1,C-1,compute.vcpu_hours,1,2026-10-03T10:00:00Z,500\n")
+    data = tmp_path / "data"
+    result = bareme(repo, data, "usage", "ingest", str(twice))
+    assert result.exit_code == 1
+    assert "usage.bad_header" in str(result.exception)
+    assert "'quantity'" in str(result.exception)
+    assert not UsageStore(data).files("usage")
+
+
+def test_an_empty_rev_is_refused_not_taken_for_head(repo: GitRepo, tmp_path: Path) -> None:
+    result = bareme(repo, tmp_path / "data", "usage", "ingest",
+                    str(write(tmp_path, "a.csv", GOOD)), "--rev", "")
+    assert result.exit_code == 1 and "the revision is empty" in str(result.exception)
+
+
 def test_many_chunks_are_streamed_and_stored_once(repo: GitRepo, tmp_path: Path) -> None:
     table = pa.table({
         "event_id": [f"p{i}" for i in range(3000)],
