@@ -30,8 +30,8 @@ class StrictRequest(Request[Any, Any, Any]):
         except msgspec.DecodeError as exc:
             raise decode_problem(exc) from None
         except UnicodeDecodeError as exc:  # msgspec reads UTF-8 and refuses other bytes so
-            raise ApiProblem("malformed-json", f"the body is not UTF-8: byte "
-                             f"{exc.object[exc.start]:#04x} at offset {exc.start}") from None
+            raise ApiProblem("malformed-json", f"the body is not UTF-8 (byte "
+                             f"{exc.object[exc.start]:#04x} in a string)") from None
 
 
 def decoder_opt(struct: type[Any]) -> dict[str, Any]:
