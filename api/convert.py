@@ -7,7 +7,7 @@ own bytes, so that they equal what ``bareme evaluate`` prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import msgspec
@@ -28,13 +28,17 @@ from api.wire import (
 from engine.compare import Change
 from engine.customers import Customer, parse_customers
 from engine.diagnostics import Diagnostic
+from engine.rules.metrics import Metric
 from engine.rules.ruleset import Ruleset
 from engine.store.git import CommitInfo
+from engine.units import UnitRefusal, canonical_quantity
 from engine.usage import RESERVED_NAMES, UsageRecord, parse_record, plain_record
 
 __all__ = ["USAGE_SOURCE", "changes_out", "customer_of", "diagnostics_out", "invalid_usage",
            "records_of", "ruleset_out", "versions_out"]
 
+_NOT_ATTRIBUTES = RESERVED_NAMES | {"unit"}
+"""Names an attribute cannot take: the record's own fields."""
 USAGE_SOURCE = "usage"
 """Source name of request usage records in diagnostics; their line is the record number."""
 CUSTOMER_SOURCE = "customer"
@@ -60,21 +64,24 @@ def _customer_row(customer: CustomerIn) -> dict[str, Any]:
     return {f: getattr(customer, f) for f in customer.__struct_fields__}
 
 
-def records_of(usage: Iterable[UsageIn], customer_id: str
+def records_of(usage: Iterable[UsageIn], customer_id: str,
+               metrics: Mapping[str, Metric] | None = None
                ) -> tuple[list[UsageRecord], list[Diagnostic]]:
     """Usage records, checked as ``bareme evaluate`` checks a file's rows, and the problems.
 
+    A record's ``unit`` is converted with the ruleset's ``metrics`` (:mod:`engine.units`).
     A record with a problem is left out; the caller adds what the engine's checks find
     in the others (:func:`invalid_usage`), so that one answer names every problem.
     """
     records: list[UsageRecord] = []
     problems: list[Diagnostic] = []
     for number, item in enumerate(usage, start=1):
-        if item.attributes and not RESERVED_NAMES.isdisjoint(item.attributes):
-            clash = sorted(RESERVED_NAMES.intersection(item.attributes))
+        if item.attributes and not _NOT_ATTRIBUTES.isdisjoint(item.attributes):
+            clash = sorted(_NOT_ATTRIBUTES.intersection(item.attributes))
             problems.append(Diagnostic(
                 path=USAGE_SOURCE, line=number, column=0, code="usage.attribute_clash",
-                message=f"field 'attributes': {', '.join(clash)} cannot be an attribute"))
+                message=f"field 'attributes': {', '.join(clash)} cannot be an attribute; "
+                        "it is a field of the record"))
         owner = item.customer_id or customer_id
         record = plain_record((item.event_id, owner, item.metric, item.quantity,
                                item.timestamp), item.attributes, USAGE_SOURCE, number)
@@ -84,6 +91,16 @@ def records_of(usage: Iterable[UsageIn], customer_id: str
                  "metric": item.metric, "quantity": item.quantity,
                  "timestamp": item.timestamp}, USAGE_SOURCE, number)
             problems += errors
+        if record is not None and item.unit is not None:
+            converted = canonical_quantity(record.quantity, record.metric,
+                                           (metrics or {}).get(record.metric), item.unit)
+            if isinstance(converted, UnitRefusal):
+                problems.append(Diagnostic(path=USAGE_SOURCE, line=number, column=0,
+                                           code=converted.code,
+                                           message=f"field {converted.field!r}: "
+                                                   f"{converted.message}"))
+                continue
+            record = msgspec.structs.replace(record, quantity=converted)
         if record is not None:
             records.append(record)
     return records, problems

@@ -36,6 +36,10 @@ class UsageIn(_In, frozen=True, kw_only=True, forbid_unknown_fields=True):
                                    examples=["2026-10-14T09:30:00Z"])]
     customer_id: str | None = None
     """Defaults to the request's customer; any other id is an error."""
+    unit: Annotated[str | None, Meta(examples=["s"])] = None
+    """Unit of ``quantity`` when not the metric's own: converted exactly as declared in
+    ``rulesets/metrics.yaml`` (``s`` to hours, ``B`` to GB…), as ``bareme usage ingest``
+    converts a ``unit`` column."""
     attributes: dict[str, str] = {}
     """Other columns of the record (region, sku, …), available to rules."""
 

@@ -112,7 +112,7 @@ def evaluate_request(data: EvaluateRequest, found: Services, seen: Seen | None =
             key = found.memo.key(ruleset.commit, customer, data.period, data.usage)
             if (remembered := found.memo.get(key)) is not None:
                 return remembered
-    records, problems = records_of(data.usage, customer.id)
+    records, problems = records_of(data.usage, customer.id, ruleset.metrics)
     if problems:
         raise invalid_usage(problems + check_usage(ruleset, customer.id, period, records)[1])
     try:

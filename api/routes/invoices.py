@@ -71,11 +71,11 @@ def idempotency_key_of(in_body: str | None, in_header: str | None) -> str | None
 
 def issue_request(data: IssueInvoiceRequest, key: str | None, found: Services) -> IssuedOut:
     """Issue the invoice of ``data`` (blocking: database, git, rendering)."""
-    records, problems = records_of(data.usage, data.customer_id)
     archive = found.archive.get()
     with archive_errors(), rules_errors():
         ruleset = archive.rules.ruleset(data.rev)
         period = parse_period(data.period, ruleset.zone)
+        records, problems = records_of(data.usage, data.customer_id, ruleset.metrics)
         # A record for another customer or month is refused, never silently left out.
         problems += check_usage(ruleset, data.customer_id, period, records)[1]
         if problems:

@@ -74,7 +74,7 @@ def _records(archive: Archive, ruleset: Ruleset, period: BillingPeriod,
             raise ApiProblem("nothing-to-bill", f"no usage stored for {period.label}; ingest "
                              "it with 'bareme usage ingest' or give 'usage'")
         return stored
-    parsed, problems = records_of(data.usage, "")
+    parsed, problems = records_of(data.usage, "", ruleset.metrics)
     records, conflicts = dedupe(parsed)
     problems += conflicts + _unbillable(archive, ruleset, period, records)
     if problems:
