@@ -106,7 +106,9 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
         SELECT {head}, 4::TINYINT, NULL, package_price, opened
         FROM sl WHERE tag = 'package' AND opened > 0
         UNION ALL
-        SELECT {head}, 1::TINYINT, NULL, fee, 1 FROM sl WHERE tag = 'flat' AND first
+        SELECT {head}, 1::TINYINT, NULL, fee, 1 FROM (
+            SELECT *, bucket = MIN(bucket) OVER (PARTITION BY cid, ri) AS first_flat
+            FROM sl WHERE tag = 'flat') WHERE first_flat
         UNION ALL
         SELECT {head}, 8::TINYINT, NULL, 0, 0 FROM sl WHERE last AND python
     )

@@ -18,6 +18,7 @@ import msgspec
 
 from engine.money import ZERO, round_cents
 from engine.pricing import RATERS, Piece, Slice
+from engine.pricing.flat import rate_flat
 from engine.results import Provenance
 from engine.rules.pricing import (
     Discount,
@@ -149,6 +150,7 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
     append = charges.append
     cumulative = ZERO
     priced = 0
+    fee_due = True  # a flat fee is charged once a period, by the first flat version met
     last_position = len(inputs) - 1
     last_key: tuple[int, int | None] | None = None
     for position, item in enumerate(inputs):
@@ -173,6 +175,8 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
         quantity, event_id = item.quantity, item.event_id
         before, cumulative = cumulative, cumulative + quantity
         first, last = priced == 0, position == last_position
+        if rater is rate_flat:
+            first, fee_due = fee_due, False
         if is_percentage:
             part = Slice(lo=ZERO, hi=quantity, total=raw_total, first=first, last=last)
         elif not (included := model.included):

@@ -308,3 +308,36 @@ def test_a_write_that_cannot_be_put_in_place_leaves_no_temporary_file(tmp_path: 
     with pytest.raises(OSError):
         write_parquet(iter([pa.table({"customer_id": ["C-1"], "amount": [1]})]), target)
     assert [p.name for p in tmp_path.iterdir()] == ["lines.parquet"]
+
+
+FLAT_FROM_THE_15TH = """\
+rules:
+  - id: block
+    metric: m
+    unit: GB
+    label: "Stockage bloc"
+    versions:
+      - effective_from: 2026-01-01
+        model: per_unit
+        unit_price: "0.04"
+      - effective_from: 2026-10-15
+        model: flat
+        fee: "20.00"
+      - effective_from: 2026-10-25
+        model: flat
+        fee: "25.00"
+"""
+
+
+def test_a_rule_that_becomes_flat_mid_period_charges_its_fee_once(tmp_path: Path) -> None:
+    ruleset = pricing(FLAT_FROM_THE_15TH)
+    records = [record("20", "2026-10-03T10:00:00Z", customer="C-1"),
+               record("1", "2026-10-20T10:00:00Z", customer="C-1"),
+               record("1", "2026-10-26T10:00:00Z", customer="C-1"),
+               record("1", "2026-10-27T10:00:00Z", customer="C-2")]
+    expected = engine_rows(ruleset, records)
+    assert batch_rows(ruleset, [store_records(tmp_path, records)]) == expected
+    by_customer = {c: [(r[4], r[8]) for r in rows] for c, rows in expected.items()}
+    # the units before the change, then the fee of the first flat version met, once
+    assert by_customer == {"C-1": [("units", Decimal("0.80")), ("fee", Decimal("20.00"))],
+                           "C-2": [("fee", Decimal("25.00"))]}
