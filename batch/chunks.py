@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from batch.readers import Numbered, check_header, json_row
+from batch.readers import Numbered, check_header, json_row, portable
 from engine.diagnostics import Diagnostic, DiagnosticsError
 
 __all__ = ["LINE", "ROW", "Chunk", "chunks", "raw_rows"]
@@ -100,7 +100,7 @@ def _parquet(path: Path, size: int) -> Iterator[Chunk]:
     plain = not {ROW, LINE} & set(handle.schema_arrow.names)
     number = 0
     for batch in handle.iter_batches(batch_size=size):
-        table = pa.Table.from_batches([batch])
+        table = portable(pa.Table.from_batches([batch]))
         table = table.add_column(0, ROW, _numbers(number + 1, len(table)))
         number += len(table)
         yield Chunk(table, weight * number // total, plain)

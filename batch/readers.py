@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from engine.diagnostics import Diagnostic, DiagnosticsError
 
-__all__ = ["SUFFIXES", "check_header", "json_row", "numbered_rows", "usage_rows"]
+__all__ = ["SUFFIXES", "check_header", "json_row", "numbered_rows", "portable", "usage_rows"]
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 """Extensions of the usage formats read."""
@@ -50,7 +52,7 @@ def numbered_rows(path: Path) -> Iterator[Numbered]:
 
 
 def _csv_rows(path: Path) -> Iterator[Numbered]:
-    with path.open(newline="", encoding="utf-8") as handle:
+    with path.open(newline="", encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         check_header(path, reader.fieldnames or [])
         yield from enumerate(reader, start=1)
@@ -73,7 +75,13 @@ def _json_lines(path: Path) -> Iterator[Numbered]:
 
 
 def json_row(source: str, number: int, line: str | bytes) -> dict[str, Any] | Diagnostic:
-    """One JSON Lines row, or the problem with it, quoting the start of the line."""
+    """One JSON Lines row, or the problem with it, quoting the start of the line.
+
+    A byte order mark before the first line is not part of it.
+    """
+    if number == 1:
+        line = (line.removeprefix(b"\xef\xbb\xbf") if isinstance(line, bytes)
+                else line.removeprefix("\ufeff"))
     try:
         row = _JSON.decode(line)
     except msgspec.DecodeError as exc:
@@ -95,6 +103,29 @@ def _parquet_rows(path: Path) -> Iterator[Numbered]:
 
     number = 0
     for batch in pq.ParquetFile(path).iter_batches(batch_size=65536):
-        for row in batch.to_pylist():
+        for row in portable(pa.Table.from_batches([batch])).to_pylist():
             number += 1
             yield number, row
+
+
+def portable(table: pa.Table) -> pa.Table:
+    """``table`` with the columns Python and DuckDB cannot take as they are turned to text.
+
+    Nanosecond timestamps become RFC 3339 text with nine decimals (the usual checks then
+    refuse digits finer than a microsecond instead of losing them or failing), in UTC when
+    the column has a time zone and without offset otherwise; 256-bit decimals become their
+    exact text.
+    """
+    for index, field in enumerate(table.schema):
+        kind = field.type
+        if pa.types.is_timestamp(kind) and kind.unit == "ns":
+            column = table.column(index)
+            text = (pc.strftime(column.cast(pa.timestamp("ns", "UTC")),
+                                format="%Y-%m-%dT%H:%M:%SZ") if kind.tz is not None
+                    else pc.strftime(column, format="%Y-%m-%dT%H:%M:%S"))
+        elif pa.types.is_decimal256(kind):
+            text = table.column(index).cast(pa.string())
+        else:
+            continue
+        table = table.set_column(index, field.name, text)
+    return table

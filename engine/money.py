@@ -30,7 +30,7 @@ R = TypeVar("R")
 
 CENT = Decimal("0.01")
 ZERO = Decimal("0")
-_DECIMAL_TEXT = re.compile(r"^-?\d+(\.\d+)?$")
+_DECIMAL_TEXT = re.compile(r"-?[0-9]+(\.[0-9]+)?\Z")
 _PLAIN_DIGITS = 28
 """Characters of a decimal's text short enough to be plain: longer ones are normalised."""
 

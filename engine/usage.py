@@ -17,11 +17,11 @@ import msgspec
 from engine.diagnostics import Diagnostic
 from engine.money import DecimalSyntaxError, parse_decimal
 
-_PLAIN = re.compile(r"\d+(\.\d+)?\Z")
+_PLAIN = re.compile(r"[0-9]+(\.[0-9]+)?\Z")
 _RFC3339 = re.compile(
-    r"\d{4}-\d\d-\d\d(?:T|(t))\d\d:\d\d:\d\d(?:\.(\d+))?(?:Z|(z)|[+-]\d\d:\d\d)\Z")
+    r"\d{4}-\d\d-\d\d(?:T|(t))\d\d:\d\d:\d\d(?:\.(\d+))?(?:Z|(z)|[+-]\d\d:\d\d)\Z", re.ASCII)
 """RFC 3339 ``date-time``: groups are a lower-case ``t``, the fraction, a lower-case ``z``."""
-_NO_OFFSET = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\Z")
+_NO_OFFSET = re.compile(r"\d{4}-\d\d-\d\d[Tt]\d\d:\d\d(?::\d\d(?:\.\d+)?)?\Z", re.ASCII)
 
 __all__ = ["REQUIRED_FIELDS", "RESERVED_NAMES", "Timed", "UsageRecord", "dedupe", "parse_record",
            "parse_records", "parse_timestamp", "plain_record"]
@@ -138,7 +138,10 @@ def parse_record(row: Mapping[str, Any], source: str, position: int
     except ValueError as exc:
         problems.append(_problem(source, position, "quantity", "usage.bad_quantity", str(exc)))
     try:
-        timestamp = parse_timestamp(str(row["timestamp"]))
+        given = row["timestamp"]
+        # A typed timestamp (Parquet) is its ISO text, which the same rules then check.
+        timestamp = parse_timestamp(given.isoformat() if isinstance(given, datetime)
+                                    else str(given))
     except ValueError as exc:
         problems.append(_problem(source, position, "timestamp", "usage.bad_timestamp",
                                  str(exc)))
@@ -148,12 +151,19 @@ def parse_record(row: Mapping[str, Any], source: str, position: int
                  for k in nested]
     if quantity is None or timestamp is None or nested:
         return None, problems
-    attributes = (tuple(sorted((str(k), str(v)) for k, v in row.items()
+    attributes = (tuple(sorted((str(k), _attribute_text(v)) for k, v in row.items()
                                if k not in RESERVED_NAMES and v is not None and v != ""))
                   if len(row) > len(RESERVED_NAMES) else ())
     return UsageRecord(event_id=str(row["event_id"]), customer_id=str(row["customer_id"]),
                        metric=str(row["metric"]), quantity=quantity, timestamp=timestamp,
                        attributes=attributes, source=source, row=position), problems
+
+
+def _attribute_text(value: Any) -> str:
+    """An attribute as text: JSON's ``true`` and ``false`` stay as written."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
 
 
 def _blank(value: Any) -> bool:

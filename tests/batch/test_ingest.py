@@ -393,6 +393,36 @@ def test_an_empty_rev_is_refused_not_taken_for_head(repo: GitRepo, tmp_path: Pat
     assert result.exit_code == 1 and "the revision is empty" in str(result.exception)
 
 
+def test_byte_order_marks_nanoseconds_and_wide_decimals_are_read_or_refused_by_row(
+        repo: GitRepo, tmp_path: Path) -> None:
+    with_bom = write(tmp_path, "bom.csv", "\ufeff" + GOOD)
+    lines = write(tmp_path, "bom.jsonl", '\ufeff{"event_id": "j1", "customer_id": "C-1", '
+                  '"metric": "compute.vcpu_hours", "quantity": "1", '
+                  '"timestamp": "2026-10-03T10:00:00Z", "gpu": true}\n')
+    nano = tmp_path / "nano.parquet"
+    second = 1_790_000_000_000_000_000  # 2026-09-21T14:13:20Z, in nanoseconds
+    pq.write_table(pa.table({
+        "event_id": ["n1", "n2"], "customer_id": ["C-1", "C-1"],
+        "metric": ["compute.vcpu_hours"] * 2,
+        "quantity": pa.array(["1.5", "2"]).cast(pa.decimal256(50, 10)),
+        "timestamp": pa.array([second + 123_456_789, second + 123_456_000],
+                              pa.timestamp("ns", "UTC"))}), nano)
+    digits = write(tmp_path, "digits.csv", HEADER +
+                   "d1,C-1,compute.vcpu_hours,\u0661\u0662,2026-10-03T10:00:00Z,\n")
+    data = tmp_path / "data"
+    result = bareme(repo, data, "usage", "ingest", str(with_bom), str(lines), str(nano),
+                    str(digits), "--max-error-rate", "0.5")
+    assert result.exit_code == 0, result.output
+    assert "read 7, stored 5" in result.output and "rejected 2" in result.output
+    assert [(r["source"], r["code"]) for r in rejects_of(data)] == [
+        (str(nano), "usage.bad_timestamp"), (str(digits), "usage.bad_quantity")]
+    assert ("n2", "C-1", Decimal("2"), "compute.vcpu_hours") in stored(data, "usage")
+    attributes = duckdb.connect().execute(
+        "SELECT attributes FROM read_parquet(?) WHERE event_id = 'j1'",
+        [[str(p) for p in UsageStore(data).files("usage")]]).fetchall()
+    assert attributes == [('{"gpu":"true"}',)]
+
+
 def test_many_chunks_are_streamed_and_stored_once(repo: GitRepo, tmp_path: Path) -> None:
     table = pa.table({
         "event_id": [f"p{i}" for i in range(3000)],

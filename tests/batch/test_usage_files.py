@@ -70,3 +70,27 @@ def test_every_problem_of_a_file_is_named_at_once(tmp_path: Path) -> None:
     assert [(Path(where).name, code) for where, code in found] == [
         ("multi.csv:1:0", "usage.bad_quantity"), ("multi.csv:2:0", "usage.unknown_metric"),
         ("multi.csv:3:0", "usage.bad_timestamp")]
+
+
+def test_evaluate_reads_what_ingest_reads_a_bom_and_typed_timestamps(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    code, canonical = evaluate(tmp_path, "canonical.csv", IN_CANONICAL_UNITS)
+    assert code == 0, canonical
+    code, with_bom = evaluate(tmp_path, "bom.csv", "\ufeff" + IN_CANONICAL_UNITS)
+    assert code == 0, with_bom
+    assert priced(with_bom) == priced(canonical)
+    typed = tmp_path / "typed.parquet"
+    pq.write_table(pa.table({
+        "event_id": ["e2", "e3"], "customer_id": ["C-0001", "C-0001"],
+        "metric": ["network.egress_gb", "compute.vcpu_hours"],
+        "quantity": pa.array(["200", "2"]).cast(pa.decimal128(20, 9)),
+        "timestamp": pa.array([1_790_000_000, 1_790_100_000], pa.int64()).cast(
+            pa.timestamp("s", "UTC")).cast(pa.timestamp("us", "UTC"))}), typed)
+    customers = tmp_path / "customers.yaml"
+    result = CliRunner().invoke(cli, [
+        "--repo", str(ROOT), "evaluate", "--usage", str(typed), "--customers", str(customers),
+        "--customer", "C-0001", "--period", "2026-09"])
+    assert result.exit_code == 0, str(result.exception)
+    assert [q for r, q, _ in priced(result.stdout) if r == "compute.vcpu"] == ["2"]
