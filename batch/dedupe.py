@@ -1,10 +1,12 @@
 """Duplicates and conflicts of a run, as set operations over its staged rows.
 
-A staged row *repeats* an ``event_id`` when an earlier row of the run (files in the
-order given, rows in file order) has it; a first occurrence *matches* when the id is
-already stored, as usage or as a late event. Either is a duplicate when the content
-(customer, metric, canonical quantity, instant, attributes) is the same, and a conflict
-(``usage.duplicate_conflict``) otherwise: rejected, and the earlier event stays.
+A staged row *matches* when its ``event_id`` is already stored, as usage or as a late
+event; otherwise it *repeats* when an earlier row of the run (files in the order given,
+rows in file order) has the id. Either is a duplicate when the content (customer, metric,
+canonical quantity, instant, attributes) is the same as the stored event's, or the first
+row's, and a conflict (``usage.duplicate_conflict``) otherwise: rejected, and the stored
+event, or the first row, stays. A row is always compared with the event that stays: a
+rejected row never becomes the reference of a later one.
 """
 
 from __future__ import annotations
@@ -18,9 +20,18 @@ from batch.normalise import Reject
 
 __all__ = ["conflicts", "fresh", "match"]
 
-_MATCHES = """
+_CREATE = """
     CREATE TABLE matches (fi INTEGER, row BIGINT, event_id VARCHAR, same BOOLEAN,
                           first_source VARCHAR, first_row BIGINT);
+"""
+_SAME = """n.customer_id = o.customer_id AND n.metric = o.metric AND n.quantity = o.quantity
+           AND n.timestamp = o.timestamp AND n.attributes = o.attributes"""
+_STORED = """
+    INSERT INTO matches
+        SELECT n.fi, n.row, n.event_id, SAME, o.source, o.row
+        FROM staging n JOIN read_parquet(?) o ON n.event_id = o.event_id
+"""
+_REPEATS = """
     CREATE TABLE repeated AS
         SELECT event_id FROM staging
         WHERE hash(event_id) IN (SELECT hash(event_id) FROM staging
@@ -28,22 +39,11 @@ _MATCHES = """
         GROUP BY event_id HAVING count(*) > 1;
     INSERT INTO matches
         WITH r AS (SELECT s.*, row_number() OVER (PARTITION BY event_id ORDER BY fi, row) AS k
-                   FROM staging s SEMI JOIN repeated USING (event_id))
-        SELECT n.fi, n.row, n.event_id,
-               n.customer_id = o.customer_id AND n.metric = o.metric
-               AND n.quantity = o.quantity AND n.timestamp = o.timestamp
-               AND n.attributes = o.attributes, f.source, o.row
+                   FROM staging s SEMI JOIN repeated USING (event_id)
+                   ANTI JOIN matches m ON s.fi = m.fi AND s.row = m.row)
+        SELECT n.fi, n.row, n.event_id, SAME, f.source, o.row
         FROM r n JOIN r o ON n.event_id = o.event_id AND o.k = 1 AND n.k > 1
         JOIN files f ON f.fi = o.fi;
-"""
-_STORED = """
-    INSERT INTO matches
-        SELECT n.fi, n.row, n.event_id,
-               n.customer_id = o.customer_id AND n.metric = o.metric
-               AND n.quantity = o.quantity AND n.timestamp = o.timestamp
-               AND n.attributes = o.attributes, o.source, o.row
-        FROM (SELECT * FROM staging s ANTI JOIN matches m ON s.fi = m.fi AND s.row = m.row) n
-        JOIN read_parquet(?) o ON n.event_id = o.event_id
 """
 _FRESH = """
     CREATE VIEW fresh AS
@@ -73,9 +73,10 @@ def fresh(connection: duckdb.DuckDBPyConnection) -> None:
 
 def match(connection: duckdb.DuckDBPyConnection, stored: list[Path]) -> tuple[int, int]:
     """Find repeats and stored events; return the counts of duplicates and conflicts."""
-    connection.execute(_MATCHES)
-    if stored:
-        connection.execute(_STORED, [[str(p) for p in stored]])
+    connection.execute(_CREATE)
+    if stored:  # first: a stored event is the reference of every row with its id
+        connection.execute(_STORED.replace("SAME", _SAME), [[str(p) for p in stored]])
+    connection.execute(_REPEATS.replace("SAME", _SAME))
     ((same, other),) = connection.execute(
         "SELECT count(*) FILTER (WHERE same), count(*) FILTER (WHERE NOT same) FROM matches"
     ).fetchall()
@@ -92,6 +93,6 @@ def conflicts(connection: duckdb.DuckDBPyConnection) -> Iterator[tuple[int, Reje
             yield fi, Reject(
                 source=source, row=row, field="event_id", value=event_id,
                 code="usage.duplicate_conflict",
-                reason=f"event id {event_id!r} is already stored from record {first_row} "
-                       f"of {first_source} with different content; the stored event is kept",
+                reason=f"event id {event_id!r} was first given by record {first_row} of "
+                       f"{first_source} with different content; that event is kept",
                 event_id=event_id)

@@ -264,10 +264,27 @@ def test_repeats_within_a_file_and_across_files_are_duplicates_or_conflicts(
     assert conflict == {
         "source": str(second), "row": 3, "field": "event_id", "value": "e3",
         "code": "usage.duplicate_conflict",
-        "reason": f"event id 'e3' is already stored from record 3 of {first} with different "
-                  "content; the stored event is kept",
+        "reason": f"event id 'e3' was first given by record 3 of {first} with different "
+                  "content; that event is kept",
         "event_id": "e3"}
     assert ("e3", "C-2", Decimal("12.5"), "compute.vcpu_hours") in stored(data)
+
+
+def test_a_row_is_compared_with_the_stored_event_not_with_a_rejected_row(
+        repo: GitRepo, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    event = {"event_id": "x", "customer_id": "C-1", "metric": "compute.vcpu_hours",
+             "timestamp": "2026-10-03T08:00:00Z"}
+    bareme(repo, data, "usage", "ingest",
+           str(write(tmp_path, "x1.jsonl", json.dumps({**event, "quantity": "1"}) + "\n")))
+    again = write(tmp_path, "x2.jsonl", json.dumps({**event, "quantity": "2"}) + "\n"
+                  + json.dumps({**event, "quantity": "1"}) + "\n")
+    result = bareme(repo, data, "usage", "ingest", str(again), "--max-error-rate", "0.5")
+    assert "read 2, stored 0, late 0, duplicates 1, rejected 1 (conflicts 1)" in result.output
+    (conflict,) = rejects_of(data)
+    assert (conflict["row"], conflict["code"]) == (1, "usage.duplicate_conflict")
+    assert "x1.jsonl" in str(conflict["reason"])
+    assert stored(data) == [("x", "C-1", Decimal("1"), "compute.vcpu_hours")]
 
 
 def test_every_reject_code_names_source_row_and_field(repo: GitRepo, tmp_path: Path) -> None:
