@@ -9,16 +9,22 @@ Linux and macOS): about a tenth more requests per second than asyncio's own loop
 from __future__ import annotations
 
 import contextlib
+import errno
 import gc
 import os
+import socket
+from pathlib import Path
 
 import msgspec
 from litestar import Litestar
 
 from api.app import create_app
+from api.customers import read_customers_file
 from api.settings import ApiSettings, bind_address
+from engine.diagnostics import DiagnosticsError
+from engine.store.git import GitStore, RevisionError
 
-__all__ = ["SERVERS", "app_from_environment", "run"]
+__all__ = ["SERVERS", "app_from_environment", "preflight", "run"]
 
 SERVERS = ("granian", "uvicorn")
 _SETTINGS_VARIABLE = "BAREME_SERVE_SETTINGS"
@@ -44,6 +50,49 @@ def _settle(app: Litestar) -> None:
         app.state.services.rules.at()
     gc.collect()
     gc.freeze()
+
+
+def preflight(settings: ApiSettings) -> None:
+    """Check, before any worker starts, what would otherwise fail in each of them.
+
+    A ``ValueError`` names the setting: the rules repository, the customers file, the
+    access-log file, and the address, which must be free (granian would share a port
+    already in use) and one of this machine's.
+    """
+    try:
+        GitStore(settings.repo)
+    except RevisionError as exc:
+        raise ValueError(f"--repo: {exc}") from None
+    if settings.customers_file:
+        try:
+            read_customers_file(Path(settings.customers_file))
+        except OSError as exc:
+            raise ValueError(f"--customers {settings.customers_file}: "
+                             f"{exc.strerror or exc}") from None
+        except DiagnosticsError as exc:
+            raise ValueError(f"--customers {settings.customers_file}: "
+                             f"{exc.diagnostics[0]}") from None
+    if settings.access_log not in ("", "-"):
+        try:
+            with open(settings.access_log, "ab"):
+                pass
+        except OSError as exc:
+            raise ValueError(f"--access-log {settings.access_log}: "
+                             f"{exc.strerror or exc}") from None
+    address = bind_address(settings.host)
+    family = socket.AF_INET6 if ":" in address else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As the servers do: a port whose last connections are closing is free; one
+        # another socket listens on is not.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((address, settings.port))
+        except OSError as exc:
+            reason = ("is in use" if exc.errno == errno.EADDRINUSE
+                      else "is not an address of this machine"
+                      if exc.errno == errno.EADDRNOTAVAIL else exc.strerror)
+            where = f"[{address}]" if family == socket.AF_INET6 else address
+            raise ValueError(f"--host/--port {where}:{settings.port} {reason}") from None
 
 
 def run(settings: ApiSettings, target: str = _TARGET) -> None:

@@ -6,8 +6,12 @@ import os
 from pathlib import Path
 
 import msgspec
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 
-__all__ = ["PROJECT_ROOT", "Settings", "default_repo"]
+from bareme.errors import UserError
+
+__all__ = ["PROJECT_ROOT", "Settings", "check_database_url", "default_repo"]
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 """The repository Barème itself runs from, which holds the default rulesets."""
@@ -31,7 +35,26 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True):
         data = Path(data_dir or os.environ.get("BAREME_DATA_DIR") or ".bareme")
         url = (database_url or os.environ.get("BAREME_DATABASE_URL")
                or f"sqlite:///{(data / 'bareme.sqlite3').resolve()}")
+        check_database_url(url)
         return cls(repo=repo_path.resolve(), data_dir=data.resolve(), database_url=url)
+
+
+def check_database_url(url: str) -> None:
+    """Refuse a database URL SQLAlchemy cannot read or has no driver for, naming it.
+
+    The password, if any, is not repeated.
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UserError(f"--database-url / BAREME_DATABASE_URL: {url!r} is not a database "
+                        "URL such as sqlite:///path or postgresql+psycopg://host/db") from None
+    try:
+        parsed.get_dialect()
+    except NoSuchModuleError:
+        shown = parsed.render_as_string(hide_password=True)
+        raise UserError(f"--database-url / BAREME_DATABASE_URL: no driver for {shown!r}; "
+                        "use sqlite:///path or postgresql+psycopg://host/db") from None
 
 
 def default_repo() -> Path:

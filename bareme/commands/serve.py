@@ -7,7 +7,7 @@ import sys
 import click
 
 from api.keys import ROLES, KeyFileError, new_key, render_entry
-from api.server import SERVERS, run
+from api.server import SERVERS, preflight, run
 from api.settings import INLINE_RECORDS, ApiSettings, keys_from_environment
 from bareme.errors import UserError
 from bareme.settings import Settings
@@ -17,7 +17,8 @@ __all__ = ["COMMANDS"]
 
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, envvar="BAREME_HOST")
-@click.option("--port", default=8000, show_default=True, type=int, envvar="BAREME_PORT")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
+              envvar="BAREME_PORT")
 @click.option("--customers", metavar="FILE", envvar="BAREME_CUSTOMERS",
               help="Customers looked up by id (YAML or JSON list) [env BAREME_CUSTOMERS].")
 @click.option("--server", type=click.Choice(SERVERS), default="granian", show_default=True)
@@ -53,8 +54,13 @@ def serve(settings: Settings, host: str, port: int, customers: str | None, serve
     if not keys and not dev:
         raise UserError("no API keys: set BAREME_API_KEYS_FILE (see 'bareme keys new') or "
                         "BAREME_API_KEYS, or use --dev on a loopback host")
+    try:
+        preflight(api_settings)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
     mode = "development mode, no keys" if dev else f"{len(keys)} key(s)"
-    click.echo(f"Barème API on http://{host}:{port} ({mode}; {server}, {workers} worker(s)); "
+    shown = f"[{host}]" if ":" in host else host
+    click.echo(f"Barème API on http://{shown}:{port} ({mode}; {server}, {workers} worker(s)); "
                f"OpenAPI at /schema/openapi.json, interactive page at /schema/", err=True)
     run(api_settings)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -87,3 +88,36 @@ def test_host_names_resolve_to_the_address_served() -> None:
     assert bind_address("localhost") == "127.0.0.1"
     assert bind_address("::1") == "::1"
     assert is_loopback("localhost") and not is_loopback("0.0.0.0")
+
+
+@pytest.mark.parametrize(("args", "named"), [
+    (["--customers", "/nonexistent/customers.yaml"], "--customers /nonexistent/customers.yaml"),
+    (["--access-log", "/nonexistent/dir/access.log"], "--access-log /nonexistent/dir"),
+    (["--host", "192.0.2.1"], "is not an address of this machine"),
+    (["--port", "70000"], "'--port'"),
+])
+def test_bareme_serve_names_a_bad_setting_before_starting(
+        monkeypatch: pytest.MonkeyPatch, args: list[str], named: str) -> None:
+    monkeypatch.setenv("BAREME_API_KEYS", "billing=" + "k" * 32)
+    result = CliRunner().invoke(cli, ["serve", *args])
+    assert result.exit_code != 0
+    assert named in result.output
+    assert "Traceback" not in result.output
+
+
+def test_bareme_serve_refuses_a_port_in_use(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BAREME_API_KEYS", "billing=" + "k" * 32)
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["serve", "--port", str(port)])
+    assert result.exit_code == 1
+    assert f"127.0.0.1:{port} is in use" in result.output
+
+
+@pytest.mark.parametrize("url", ["bogus://x", "not a url"])
+def test_a_bad_database_url_is_named(url: str) -> None:
+    result = CliRunner().invoke(cli, ["--database-url", url, "versions"])
+    assert result.exit_code != 0
+    assert "--database-url" in result.output and "Traceback" not in result.output
