@@ -136,6 +136,10 @@ def _on_http(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]
     elif exc.status_code == 413:
         limit = request.route_handler.resolve_request_max_body_size()
         problem = ApiProblem("too-large", f"the body exceeds {limit} bytes")
+    elif exc.status_code in (404, 405):
+        detail = (f"nothing at {request.url.path}" if exc.status_code == 404 else
+                  f"{request.method} is not allowed on {request.url.path}")
+        problem = ApiProblem(_STATUS_SLUGS[exc.status_code], detail, headers=exc.headers)
     elif exc.status_code in _STATUS_SLUGS:
         problem = ApiProblem(_STATUS_SLUGS[exc.status_code], headers=exc.headers)
     elif exc.status_code < 500:

@@ -126,11 +126,18 @@ class KeyRing:
         return len(self._entries)
 
     def identify(self, presented: str) -> ApiKey | None:
-        """The entry of ``presented``, checking every entry so timing does not tell which."""
+        """The entry of ``presented``, checking every entry so timing does not tell which.
+
+        A key listed in several entries (lines of the keys file, pairs of
+        ``BAREME_API_KEYS``) holds the roles of all of them, under the first entry's name.
+        """
         data = presented.encode("utf-8")
-        found: ApiKey | None = None
+        found: list[ApiKey] = []
         for key, salt, digest in self._entries:
             if hmac.compare_digest(hashlib.sha256(salt + data).digest(), digest):
-                found = key
-        return found
+                found.append(key)
+        if len(found) <= 1:
+            return found[0] if found else None
+        roles = dict.fromkeys(role for key in found for role in key.roles)
+        return msgspec.structs.replace(found[0], roles=tuple(roles))
 

@@ -53,6 +53,9 @@ class RuleBook:
 
     def commit(self, rev: str | None = None, as_known_at: str | None = None) -> str:
         """The commit SHA of a revision, of an instant of knowledge, or of ``HEAD``."""
+        if rev is not None and not rev.strip():
+            raise RevisionError("'rev' is empty; give a commit SHA, a branch or a tag, or "
+                                "leave it out for HEAD")
         if rev and as_known_at:
             raise RevisionError("give either 'rev' or 'as_known_at', not both")
         if as_known_at:
@@ -76,6 +79,8 @@ class RuleBook:
 
     def known_commit(self, rev: str | None = None) -> str | None:
         """The commit of ``rev`` (default ``HEAD``) if known without asking git, else ``None``."""
+        if rev is not None and not rev.strip():
+            return None  # refused by :meth:`commit`
         name = rev or "HEAD"
         if name in self._known:
             return name

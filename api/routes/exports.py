@@ -114,14 +114,14 @@ async def export_archive(state: State, start: From = None, end: To = None,
      responses={200: ResponseSpec(
          data_container=str, media_type=_TEXT, generate_examples=False,
          description="<SIREN>FEC<AAAAMMJJ>.txt, the bytes `bareme export fec` writes"),
-         **problems("invalid-dates", "invalid-request")})
+         **problems("invalid-dates")})
 async def export_fec(state: State, start: From = None, end: To = None, year: Year = None,
                      siren: Siren = None) -> Stream:
     """The sales journal entries of the documents issued in the range (LPF art. A47 A-1)."""
     first, last = date_range(start, end, year)
     if siren is not None and not _SIREN.fullmatch(siren):
         message = f"query parameter 'siren': expected 9 digits; got {siren!r}"
-        raise ApiProblem("invalid-request", message, [DiagnosticOut(
+        raise ApiProblem("bad-request", message, [DiagnosticOut(
             path="query", line=0, column=0, code="request.siren", message=message,
             parameter="siren")])
 

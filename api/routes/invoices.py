@@ -143,7 +143,8 @@ def _archived(state: State, number: str, field: str) -> bytes:
 
 @get("/v1/invoices/{number:str}/replay", **secured("auditor"), sync_to_thread=True,
      tags=["invoices"], summary="Evaluate an archived document again at its commit",
-     responses=problems("unknown-document", "altered-document"))
+     responses=problems("unknown-document", "altered-document", "unknown-revision",
+                        "invalid-ruleset"))
 def replay_document(number: FromPath[str], state: State) -> ReplayOut:
     """Whether re-evaluating ``number`` gives byte-identical JSON, and what differs."""
     archive = services(state).archive.get()

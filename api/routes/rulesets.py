@@ -22,7 +22,7 @@ _READERS = secured("pricing", "auditor")
 
 @get("/v1/rulesets", **_READERS,
      sync_to_thread=True, tags=["rulesets"],
-     summary="List ruleset versions", responses=problems())
+     summary="List ruleset versions", responses=problems("unknown-revision"))
 def list_versions(state: State) -> VersionsOut:
     """Commits that changed rules, newest first, with the current HEAD."""
     rules = services(state).rules

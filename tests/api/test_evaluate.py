@@ -70,7 +70,7 @@ def test_rev_and_as_known_at_choose_the_rules(client: Client, rules: Rules) -> N
     assert known.json()["commit"] == rules.v1
 
 
-@pytest.mark.parametrize("changes", [{"rev": "no-such-branch"},
+@pytest.mark.parametrize("changes", [{"rev": "no-such-branch"}, {"rev": ""}, {"rev": " "},
                                      {"as_known_at": "2020-01-01T00:00:00Z"},
                                      {"as_known_at": "yesterday"},
                                      {"rev": "HEAD", "as_known_at": "2026-03-01T00:00:00Z"}])

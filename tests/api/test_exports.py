@@ -116,10 +116,10 @@ def test_bad_dates_are_422_naming_the_field(http: Client, path: str, params: dic
 
 
 @pytest.mark.parametrize("siren", ["1234\r\nX: y", "١٢٣٤٥٦٧٨٩"])  # Arabic-Indic digits
-def test_a_bad_siren_is_422(http: Client, siren: str) -> None:
+def test_a_bad_siren_is_400(http: Client, siren: str) -> None:
     response = http.get("/v1/archive/fec", params={"year": "2026", "siren": siren},
                         headers=auth("tax_reviewer"))
-    assert problem(response, 422, "invalid-request")["diagnostics"][0]["parameter"] == "siren"
+    assert problem(response, 400, "bad-request")["diagnostics"][0]["parameter"] == "siren"
 
 
 def test_an_altered_file_stops_the_export(http: Client, archive_app: Litestar) -> None:

@@ -8,7 +8,14 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from api.keys import KeyFileError, KeyRing, keys_from_pairs, parse_key_file, render_entry
+from api.keys import (
+    KeyFileError,
+    KeyRing,
+    keys_from_pairs,
+    new_key,
+    parse_key_file,
+    render_entry,
+)
 from api.settings import bind_address, is_loopback, keys_from_environment
 from bareme.cli import cli
 
@@ -121,3 +128,14 @@ def test_a_bad_database_url_is_named(url: str) -> None:
     result = CliRunner().invoke(cli, ["--database-url", url, "versions"])
     assert result.exit_code != 0
     assert "--database-url" in result.output and "Traceback" not in result.output
+
+
+def test_a_key_in_several_entries_holds_all_their_roles() -> None:
+    key = new_key()
+    text = (render_entry("svc", ("billing",), key) + "\n"
+            + render_entry("svc-bis", ("pricing",), key) + "\n"
+            + render_entry("other", ("auditor",), new_key()) + "\n")
+    ring = KeyRing(parse_key_file(text, "keys.txt") + keys_from_pairs(f"tax_reviewer={key}"))
+    found = ring.identify(key)
+    assert found is not None
+    assert (found.name, found.roles) == ("svc", ("billing", "pricing", "tax_reviewer"))
