@@ -8,6 +8,8 @@ its file (the line number for JSON Lines), so that every problem can name it.
 from __future__ import annotations
 
 import csv
+import json
+import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -90,7 +92,26 @@ def json_row(source: str, number: int, line: str | bytes) -> dict[str, Any] | Di
     if not isinstance(row, dict):
         return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
                           message=f"each line must be a JSON object: {_excerpt(line)}")
+    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
+    if len(_KEY.findall(text)) > len(row) and (twice := _repeated_key(text)):
+        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
+                          message=f"key {twice!r} appears more than once (which value would "
+                                  f"count is a guess): {_excerpt(line)}")
     return row
+
+
+_KEY = re.compile(r'"\s*:')
+"""Where a key may end: more of them than keys decoded, and a key may be repeated."""
+
+
+def _repeated_key(text: str) -> str | None:
+    """The first key the line's object gives twice, if any (JSON keeps the last silently)."""
+    seen: set[str] = set()
+    for name, _ in json.loads(text, object_pairs_hook=list):
+        if name in seen:
+            return str(name)
+        seen.add(name)
+    return None
 
 
 def _excerpt(line: str | bytes, width: int = 80) -> str:

@@ -440,6 +440,18 @@ def test_byte_order_marks_nanoseconds_and_wide_decimals_are_read_or_refused_by_r
     assert attributes == [('{"gpu":"true"}',)]
 
 
+def test_a_json_key_given_twice_is_refused_not_guessed(repo: GitRepo, tmp_path: Path) -> None:
+    lines = write(tmp_path, "twice.jsonl", '{"event_id": "t1", "customer_id": "C-1", '
+                  '"metric": "compute.vcpu_hours", "quantity": "1", "quantity": "500", '
+                  '"timestamp": "2026-10-03T10:00:00Z"}\n')
+    data = tmp_path / "data"
+    result = bareme(repo, data, "usage", "ingest", str(lines))
+    assert result.exit_code == 1
+    (reject,) = rejects_of(data)
+    assert reject["code"] == "usage.bad_json"
+    assert "key 'quantity' appears more than once" in str(reject["reason"])
+
+
 def test_many_chunks_are_streamed_and_stored_once(repo: GitRepo, tmp_path: Path) -> None:
     table = pa.table({
         "event_id": [f"p{i}" for i in range(3000)],
