@@ -65,6 +65,9 @@ def _versions(ctx: LoadContext, origin: Origin, raws: list[dict[str, Any]],
     for index, raw in enumerate(raws):
         sub: PathKey = ("versions", index)
         if not ctx.is_valid(origin.path, (*origin.pointer, *sub)):
+            # Not built; its parts the schema passed are still checked, so that one
+            # validation names every problem.
+            _check_parts(ctx, origin, sub, raw)
             ok = False
             continue
         day = ctx.parse_date(origin.path, (*origin.pointer, *sub, "effective_from"),
@@ -90,7 +93,19 @@ def origin_name(origin: Origin) -> str:
     return "the rule" if origin.pointer[:1] == ("rules",) else "the override"
 
 
+def _check_parts(ctx: LoadContext, origin: Origin, sub: PathKey, raw: object) -> None:
+    """The date and tier checks of a version that failed its schema elsewhere."""
+    if not isinstance(raw, dict):
+        return
+    day = (*origin.pointer, *sub, "effective_from")
+    if isinstance(raw.get("effective_from"), str) and ctx.is_valid(origin.path, day):
+        ctx.parse_date(origin.path, day, raw["effective_from"])
+    if isinstance(raw.get("tiers"), list):
+        _check_tiers(ctx, origin, sub, raw)
+
+
 def _check_tiers(ctx: LoadContext, origin: Origin, sub: PathKey, raw: dict[str, Any]) -> bool:
+    """Bounds ascending, only the last open; tiers the schema refused are left out."""
     tiers = raw.get("tiers") if raw.get("model") in ("graduated", "volume") else None
     if not tiers:
         return True
@@ -98,6 +113,9 @@ def _check_tiers(ctx: LoadContext, origin: Origin, sub: PathKey, raw: dict[str, 
     previous: Decimal | None = None
     for index, tier in enumerate(tiers):
         where = (*sub, "tiers", index, "up_to")
+        if not (isinstance(tier, dict) and "up_to" in tier
+                and ctx.is_valid(origin.path, (*origin.pointer, *where))):
+            continue
         bound = tier["up_to"]
         last = index == len(tiers) - 1
         if bound is None and not last:

@@ -71,3 +71,24 @@ def test_a_valid_ruleset_keeps_positions_and_blobs_for_provenance() -> None:
     assert isinstance(version, PerUnit)
     assert str(version.unit_price) == "0.0420"  # the text as written, no float
     assert len(rule.origin.blob) == 40
+
+
+def test_a_version_that_fails_its_schema_still_gets_its_date_and_tiers_checked() -> None:
+    rules = """rules:
+  - id: b
+    metric: m
+    unit: u
+    label: "B"
+    versions:
+      - effective_from: 2024-13-01
+        model: graduated
+        tiers:
+          - {up_to: "100", unit_price: 0.1}
+          - {up_to: "50", unit_price: "0.05"}
+          - {up_to: null, unit_price: "0.01"}
+"""
+    ruleset, problems = load_ruleset(StaticSource({
+        "rulesets/ruleset.yaml": "timezone: Europe/Paris\n", "rulesets/pricing/r.yaml": rules}))
+    assert ruleset is None
+    assert [(p.line, p.code) for p in problems] == [
+        (7, "date.invalid"), (10, "amount.bare_number"), (11, "pricing.tiers.not_ascending")]
