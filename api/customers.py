@@ -12,6 +12,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Protocol
 
+from batch.readers import read_text
 from engine.customers import Customer, parse_customers
 from engine.diagnostics import DiagnosticsError
 from engine.loading.yaml_nodes import parse_yaml
@@ -65,7 +66,7 @@ class FileDirectory:
 
 def read_customers_file(path: Path) -> dict[str, Customer]:
     """Customers by id; :class:`DiagnosticsError` naming every problem of the file."""
-    located, errors = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    located, errors = parse_yaml(read_text(path), str(path))
     if located is None or errors:
         raise DiagnosticsError(errors)
     customers, problems = parse_customers(located.data, str(path), located.positions)

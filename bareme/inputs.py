@@ -11,7 +11,7 @@ from pathlib import Path
 
 import msgspec
 
-from batch.readers import usage_rows
+from batch.readers import read_text, usage_rows
 from engine.customers import Customer, parse_customers
 from engine.diagnostics import Diagnostic, DiagnosticsError
 from engine.loading.yaml_nodes import parse_yaml
@@ -62,7 +62,7 @@ def read_customers(path: Path) -> list[Customer]:
     if not path.is_file():
         raise DiagnosticsError([Diagnostic(path=str(path), line=0, column=0,
                                            code="file.missing", message="no such customers file")])
-    located, errors = parse_yaml(path.read_text(encoding="utf-8"), str(path))
+    located, errors = parse_yaml(read_text(path), str(path))
     if located is None or errors:
         raise DiagnosticsError(errors)
     customers, problems = parse_customers(located.data, str(path), located.positions)

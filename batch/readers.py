@@ -21,7 +21,8 @@ import pyarrow.compute as pc
 
 from engine.diagnostics import Diagnostic, DiagnosticsError
 
-__all__ = ["SUFFIXES", "check_header", "json_row", "numbered_rows", "portable", "usage_rows"]
+__all__ = ["SUFFIXES", "check_header", "json_row", "not_utf8", "numbered_rows", "portable",
+           "read_text", "usage_rows"]
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 """Extensions of the usage formats read."""
@@ -54,10 +55,40 @@ def numbered_rows(path: Path) -> Iterator[Numbered]:
 
 
 def _csv_rows(path: Path) -> Iterator[Numbered]:
-    with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        check_header(path, reader.fieldnames or [])
-        yield from enumerate(reader, start=1)
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.DictReader(handle)
+            check_header(path, reader.fieldnames or [])
+            yield from enumerate(reader, start=1)
+    except UnicodeDecodeError as exc:
+        raise DiagnosticsError([not_utf8(path, exc)]) from None
+
+
+def read_text(path: Path) -> str:
+    """The UTF-8 text of ``path`` (a byte order mark dropped), or a located problem."""
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise DiagnosticsError([not_utf8(path, exc)]) from None
+
+
+def not_utf8(path: Path, error: UnicodeDecodeError) -> Diagnostic:
+    """The problem of a file that is not UTF-8, at the first byte that is not.
+
+    Reading a file decodes it in blocks, so the place is found again in its bytes.
+    """
+    data = path.read_bytes()
+    try:
+        data.decode("utf-8")
+        start = error.start
+    except UnicodeDecodeError as whole:
+        start = whole.start
+    line = data.count(b"\n", 0, start) + 1
+    column = start - (data.rfind(b"\n", 0, start) + 1) + 1
+    return Diagnostic(path=str(path), line=line, column=column, code="file.encoding",
+                      message=f"byte {data[start:start + 1].hex()} is not UTF-8; save the file "
+                              "as UTF-8")
 
 
 def check_header(path: Path, names: Sequence[str]) -> None:
@@ -123,7 +154,13 @@ def _parquet_rows(path: Path) -> Iterator[Numbered]:
     import pyarrow.parquet as pq
 
     number = 0
-    for batch in pq.ParquetFile(path).iter_batches(batch_size=65536):
+    try:
+        handle = pq.ParquetFile(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DiagnosticsError([Diagnostic(
+            path=str(path), line=0, column=0, code="usage.unreadable_file",
+            message=f"cannot read this parquet file: {exc}")]) from None
+    for batch in handle.iter_batches(batch_size=65536):
         for row in portable(pa.Table.from_batches([batch])).to_pylist():
             number += 1
             yield number, row

@@ -94,3 +94,21 @@ def test_evaluate_reads_what_ingest_reads_a_bom_and_typed_timestamps(tmp_path: P
         "--customer", "C-0001", "--period", "2026-09"])
     assert result.exit_code == 0, str(result.exception)
     assert [q for r, q, _ in priced(result.stdout) if r == "compute.vcpu"] == ["2"]
+
+
+def test_unreadable_files_are_named_not_crashes(tmp_path: Path) -> None:
+    customers, _ = write_sample(tmp_path, parse_period("2026-10", ZoneInfo("Europe/Paris")))
+    broken = tmp_path / "broken.parquet"
+    broken.write_text("garbage", encoding="utf-8")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(HEADER.encode() + b"e1,C-0001,m\xe9,1,2026-10-01T00:00:00Z,\n")
+    for usage, where, code in ((broken, "broken.parquet:0:0", "usage.unreadable_file"),
+                               (latin, "latin.csv:2:12", "file.encoding")):
+        result = CliRunner().invoke(cli, [
+            "--repo", str(ROOT), "evaluate", "--usage", str(usage), "--customers",
+            str(customers), "--period", "2026-10"])
+        assert result.exit_code != 0
+        assert f"{where}: {code}" in str(result.exception)
+    imported = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "d"), "customers",
+                                        "import", str(latin)])
+    assert "latin.csv:2:12: file.encoding" in str(imported.exception)
