@@ -60,10 +60,12 @@ def correct(archive: Archive, number: str, rev: str, today: date | None = None,
     new = evaluation_at(archive, customer, row.period, records, ruleset.commit,
                         issue_date.isoformat())
     difference = delta_net(base, new)
-    if difference == 0 and base["lines"] == new["lines"]:
-        return None
     kind = "credit_note" if difference < 0 else "corrective_invoice"
     evaluation = correction_document(base, new, -1 if kind == "credit_note" else 1)
+    if not evaluation["lines"]:
+        # Nothing billed differs: the new rules may differ in a comment, a label or a
+        # file's place (the provenance), which no document corrects.
+        return None
     digest = "sha256:" + sha256_hex(canonical_bytes(
         {"correct": number, "base_commit": base_commit, "commit": ruleset.commit}))
     original = {"number": number, "issue_date": row.issue_date, "base_commit": base_commit,

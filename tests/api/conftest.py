@@ -149,7 +149,8 @@ def project_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's own rulesets and legal mentions; tags ``cheaper`` and ``dearer``.
 
     ``cheaper`` lowers the vCPU-hour price (a credit note for an invoice of the catalogue),
-    ``dearer`` raises it (then a corrective invoice); both are off the ``main`` branch.
+    ``dearer`` raises it (then a corrective invoice); ``reworded`` only adds a comment line
+    (the provenance moves, no amount); all are off the ``main`` branch.
     """
     root = tmp_path_factory.mktemp("rules")
     repo = GitRepo(root)
@@ -164,6 +165,11 @@ def project_rules(tmp_path_factory: pytest.TempPathFactory) -> Path:
             'unit_price: "0.0420"', f'unit_price: "{price}"')},
             date=f"2026-11-{day}T10:00:00+00:00")
         repo.git("tag", tag)
+    # Another branch where only a comment moves the rules down a line: nothing billed differs.
+    repo.git("checkout", "-q", "-b", "reword", "main")
+    repo.commit("vcpu comment", {"rulesets/pricing/compute.yaml": "# reworded\n" + compute},
+                date="2026-11-12T10:00:00+00:00")
+    repo.git("tag", "reworded")
     repo.git("checkout", "-q", "main")
     return root
 

@@ -78,7 +78,8 @@ def test_a_key_reused_for_another_request_is_a_conflict(http: Client) -> None:
 
 def test_no_difference_is_a_problem_and_issues_nothing(http: Client) -> None:
     invoice = issued(http)
-    for body in ({"rev": "HEAD"}, {"as_known_at": "2026-06-01T00:00:00Z"}):
+    for body in ({"rev": "HEAD"}, {"as_known_at": "2026-06-01T00:00:00Z"},
+                 {"rev": "reworded"}):
         response = http.post(corrections(invoice["number"]), json=body,
                               headers=auth("billing"))
         assert invoice["number"] in problem(response, 422, "nothing-to-correct")["detail"]
