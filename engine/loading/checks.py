@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Sequence, Set
 from datetime import date
 
 from engine.loading.context import LoadContext
@@ -11,8 +11,13 @@ from engine.rules.pricing import Discount, Override, Percentage, PricingRule, Us
 __all__ = ["check_overrides", "check_rules"]
 
 
-def check_rules(ctx: LoadContext, rules: Sequence[PricingRule]) -> None:
-    """Ids unique, percentage references resolve without cycle, metrics claimed once."""
+def check_rules(ctx: LoadContext, rules: Sequence[PricingRule],
+                declared: Set[str] = frozenset()) -> None:
+    """Ids unique, percentage references resolve without cycle, metrics claimed once.
+
+    ``declared``: ids of rules written in the files but not built (their item has a
+    problem of its own, already reported); a reference to one is not reported again.
+    """
     by_id: dict[str, PricingRule] = {}
     for rule in rules:
         first = by_id.setdefault(rule.id, rule)
@@ -20,19 +25,19 @@ def check_rules(ctx: LoadContext, rules: Sequence[PricingRule]) -> None:
             ctx.report_at(rule.origin, ("id",), "rule.duplicate_id",
                           f"rule id {rule.id!r} is already used at "
                           f"{first.origin.path}:{first.origin.line}; ids must be unique")
-    _check_references(ctx, rules, by_id)
+    _check_references(ctx, rules, by_id, declared)
     _check_metric_overlap(ctx, rules)
 
 
 def _check_references(ctx: LoadContext, rules: Sequence[PricingRule],
-                      by_id: dict[str, PricingRule]) -> None:
+                      by_id: dict[str, PricingRule], declared: Set[str]) -> None:
     graph: dict[str, set[str]] = {}
     for rule in rules:
         for vi, version in enumerate(rule.versions):
             if not isinstance(version, Percentage):
                 continue
             for ri, ref in enumerate(version.of):
-                if ref not in by_id:
+                if ref not in by_id and ref not in declared:
                     ctx.report_at(rule.origin, ("versions", vi, "of", ri),
                                   "pricing.percentage.unknown_rule",
                                   f"rule {rule.id!r} is a percentage of {ref!r}, which is not a "
@@ -84,8 +89,11 @@ def _disjoint(a: tuple[tuple[str, str], ...], b: tuple[tuple[str, str], ...]) ->
 
 
 def check_overrides(ctx: LoadContext, overrides: Sequence[Override],
-                    rules: Sequence[PricingRule]) -> None:
-    """Overrides name a known rule, start after it, and never overlap for one customer."""
+                    rules: Sequence[PricingRule], declared: Set[str] = frozenset()) -> None:
+    """Overrides name a known rule, start after it, and never overlap for one customer.
+
+    ``declared`` as for :func:`check_rules`.
+    """
     by_id = {rule.id: rule for rule in rules}
     seen: dict[str, Override] = {}
     claimed: dict[tuple[str, str], Override] = {}
@@ -94,6 +102,8 @@ def check_overrides(ctx: LoadContext, overrides: Sequence[Override],
             ctx.report_at(override.origin, ("id",), "override.duplicate_id",
                           f"override id {override.id!r} is used twice; ids must be unique")
         rule = by_id.get(override.rule)
+        if rule is None and override.rule in declared:
+            continue
         if rule is None:
             ctx.report_at(override.origin, ("rule",), "override.unknown_rule",
                           f"override {override.id!r} names rule {override.rule!r}, which is not "

@@ -19,6 +19,8 @@ class LoadContext:
         self.diagnostics: list[Diagnostic] = []
         self.invalid: set[tuple[str, PathKey]] = set()
         """Places where the schema failed; items containing one are not built."""
+        self.rule_ids: set[str] = set()
+        """Ids of every pricing rule written in the files, built or not."""
 
     def is_valid(self, filename: str, pointer: PathKey) -> bool:
         """Whether no schema error lies at or below ``pointer`` in ``filename``."""

@@ -40,10 +40,12 @@ def load_ruleset(source: RuleSource) -> LoadResult:
         family = next((f for f in FAMILIES if f.claims(file.path)), None)
         if family is not None:
             schema_ok = _load_file(ctx, family, file, items[family.name]) and schema_ok
-    if schema_ok:
-        # Cross-file checks on a partial set would report false unknown references.
-        check_rules(ctx, items["rules"])
-        check_overrides(ctx, items["overrides"], items["rules"])
+    # Across files even when some item has a problem of its own: a reference to such an
+    # item (written, not built) is then not reported as unknown.
+    built = {rule.id for rule in items["rules"]}
+    declared = frozenset(ctx.rule_ids) - built
+    check_rules(ctx, items["rules"], declared)
+    check_overrides(ctx, items["overrides"], items["rules"], declared)
     finished: dict[str, Any] = {"manifest": manifest}
     for family in FAMILIES:
         value = items[family.name]
@@ -65,6 +67,9 @@ def _load_file(ctx: LoadContext, family: Family, file: RuleFile, out: list[Any])
     data = _parse(ctx, file, family.schema)
     if data is None:
         return False
+    if family.name == "rules" and isinstance(data.get("rules"), list):
+        ctx.rule_ids.update(raw["id"] for raw in data["rules"]
+                            if isinstance(raw, dict) and isinstance(raw.get("id"), str))
     out.extend(family.build(ctx, file.path, file.blob, data))
     return not any(f == file.path for f, _ in ctx.invalid)
 
