@@ -24,3 +24,11 @@ def test_settings_may_follow_the_command(tmp_path: Path) -> None:
 def test_a_setting_given_twice_keeps_the_later_value(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["--repo", str(tmp_path), "validate", "--repo", str(ROOT)])
     assert result.exit_code == 0, result.output
+
+
+def test_a_reversed_date_range_is_refused(tmp_path: Path) -> None:
+    for command in (["archive", "export"], ["export", "fec"]):
+        result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), *command, "--from",
+                                          "2026-12-31", "--to", "2026-01-01", str(tmp_path)])
+        assert result.exit_code == 1
+        assert "--from 2026-12-31 is after --to 2026-01-01" in result.output

@@ -77,6 +77,8 @@ def _plain(value: object) -> str | None:
 @click.pass_obj
 def export(settings: Settings, start: datetime, end: datetime, folder: Path) -> None:
     """Write the documents issued in a period (JSON, PDF, Factur-X) and manifest.json."""
+    if start > end:
+        raise UserError(f"--from {start.date()} is after --to {end.date()}")
     try:
         manifest = export_archive(open_archive(settings), start.date(), end.date(), folder)
     except AlteredFile as exc:

@@ -9,6 +9,7 @@ import click
 
 from archive.fec import fec_file_name, write_fec
 from bareme.commands.guard import open_archive
+from bareme.errors import UserError
 from bareme.settings import Settings
 
 __all__ = ["COMMANDS"]
@@ -30,6 +31,8 @@ def export_group() -> None:
 def fec(settings: Settings, start: datetime, end: datetime, siren: str | None,
         folder: Path) -> None:
     """Write <SIREN>FEC<AAAAMMJJ>.txt for the documents issued from --from to --to."""
+    if start > end:
+        raise UserError(f"--from {start.date()} is after --to {end.date()}")
     archive = open_archive(settings)
     folder.mkdir(parents=True, exist_ok=True)
     target = folder / fec_file_name(archive, end.date(), siren)
