@@ -57,6 +57,10 @@ def parse_yaml(text: str, filename: str) -> tuple[Located | None, list[Diagnosti
     """Parse one YAML document; return the data with positions, and every problem found."""
     try:
         node = _compose(text)
+    except RecursionError:
+        return None, [Diagnostic(path=filename, line=1, column=1, code="yaml.too_deep",
+                                 message=f"lists or mappings nested more than {_MAX_DEPTH} "
+                                         "deep; a rule file never needs so many")]
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -66,11 +70,15 @@ def parse_yaml(text: str, filename: str) -> tuple[Located | None, list[Diagnosti
             problem = f"{exc.context} (line {where.line + 1}, column {where.column + 1}): {problem}"
         return None, [Diagnostic(path=filename, line=line, column=col, code="yaml.syntax",
                                  message=f"{problem}; the file is not valid YAML")]
+    except yaml.YAMLError as exc:  # e.g. a control character, which YAML does not allow
+        return None, [Diagnostic(path=filename, line=1, column=1, code="yaml.syntax",
+                                 message=f"{' '.join(str(exc).split())}; the file is not "
+                                         "valid YAML")]
     positions: dict[PathKey, tuple[int, int]] = {}
     errors: list[Diagnostic] = []
     if node is None:
         return Located({}, positions), errors
-    data = _build(node, (), positions, errors, filename)
+    data = _build(node, (), positions, errors, filename, _Budget())
     return Located(data, positions), errors
 
 
@@ -88,20 +96,66 @@ def _compose(text: str) -> yaml.Node | None:
     return yaml.compose(text, Loader=yaml.SafeLoader)
 
 
+class _Budget:
+    """What building a document may still make, and the collections being built."""
+
+    def __init__(self) -> None:
+        self.left = _MAX_VALUES
+        self.open: set[int] = set()
+        self.spent = False
+
+
 def _build(node: yaml.Node, path: PathKey, positions: dict[PathKey, tuple[int, int]],
-           errors: list[Diagnostic], filename: str) -> Any:
+           errors: list[Diagnostic], filename: str, budget: _Budget) -> Any:
+    """The value of ``node``, within ``budget``.
+
+    Aliases (``*name``) repeat the anchored value; one inside itself, nesting beyond
+    :data:`_MAX_DEPTH`, or a document that aliases expand past :data:`_MAX_VALUES` values
+    (a few hundred bytes of nested aliases could otherwise expand without end) is a
+    located problem instead.
+    """
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
-    if isinstance(node, yaml.MappingNode):
-        return _build_mapping(node, path, positions, errors, filename)
-    if isinstance(node, yaml.SequenceNode):
-        return [_build(item, (*path, i), positions, errors, filename)
+    if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+        return _scalar(node)
+    refused = _refused(node, path, budget)
+    if refused is not None:
+        if refused[0] != "yaml.too_large" or not budget.spent:  # that one, once
+            errors.append(Diagnostic(path=filename, line=node.start_mark.line + 1,
+                                     column=node.start_mark.column + 1, code=refused[0],
+                                     message=refused[1]))
+        budget.spent = budget.spent or refused[0] == "yaml.too_large"
+        return None
+    budget.left -= len(node.value)
+    budget.open.add(id(node))
+    try:
+        if isinstance(node, yaml.MappingNode):
+            return _build_mapping(node, path, positions, errors, filename, budget)
+        return [_build(item, (*path, i), positions, errors, filename, budget)
                 for i, item in enumerate(node.value)]
-    return _scalar(node)
+    finally:
+        budget.open.discard(id(node))
+
+
+def _refused(node: yaml.Node, path: PathKey, budget: _Budget) -> tuple[str, str] | None:
+    """Why a list or mapping is not built, if it is not."""
+    if id(node) in budget.open:
+        return "yaml.alias", "an alias inside the value it names never ends"
+    if len(path) > _MAX_DEPTH:
+        return "yaml.too_deep", f"nested more than {_MAX_DEPTH} deep"
+    if budget.left <= 0:
+        return "yaml.too_large", f"aliases expand the document past {_MAX_VALUES} values"
+    return None
+
+
+_MAX_DEPTH = 64
+"""Deepest nesting of lists and mappings read."""
+_MAX_VALUES = 200_000
+"""Most values of one document once its aliases are expanded."""
 
 
 def _build_mapping(node: yaml.MappingNode, path: PathKey,
                    positions: dict[PathKey, tuple[int, int]], errors: list[Diagnostic],
-                   filename: str) -> dict[str, Any]:
+                   filename: str, budget: _Budget) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key_node, value_node in node.value:
         key = str(key_node.value)
@@ -111,7 +165,7 @@ def _build_mapping(node: yaml.MappingNode, path: PathKey,
                 column=key_node.start_mark.column + 1, code="yaml.duplicate_key",
                 message=f"key {key!r} appears twice in the same mapping; keep one"))
             continue
-        result[key] = _build(value_node, (*path, key), positions, errors, filename)
+        result[key] = _build(value_node, (*path, key), positions, errors, filename, budget)
     return result
 
 

@@ -46,3 +46,26 @@ def test_every_repository_document_parses_the_same(path: Path,
 def test_scalars_and_errors_are_the_same(text: str, monkeypatch: pytest.MonkeyPatch) -> None:
     fast, slow = _both(text, monkeypatch)
     assert _plain(fast) == _plain(slow)  # type: ignore[arg-type]
+
+
+def test_aliases_expand_within_bounds_and_never_into_themselves() -> None:
+    shared = parse_yaml("a: &a [1, 2]\nb: *a\n", "shared.yaml")
+    assert shared[0] is not None and shared[0].data["b"] == shared[0].data["a"]
+    assert shared[1] == []
+    bomb = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join([f'*{p}'] * 9)}]\n"
+        for p, c in zip("abcdefgh", "bcdefghi", strict=True))  # 9^9 values once expanded
+    located, errors = parse_yaml(bomb, "bomb.yaml")
+    assert located is not None
+    assert [e.code for e in errors] == ["yaml.too_large"]
+    _, looped = parse_yaml("a: &a [*a]\n", "loop.yaml")
+    assert [e.code for e in looped] == ["yaml.alias"]
+
+
+def test_control_characters_and_deep_nesting_are_located_problems() -> None:
+    for text, code in (("\u0000", "yaml.syntax"), ("a: \u0080\n", "yaml.syntax"),
+                       ("[" * 500 + "]" * 500, "yaml.too_deep"),
+                       ("x: " + "[" * 70 + "]" * 70, "yaml.too_deep")):
+        _, errors = parse_yaml(text, "odd.yaml")
+        assert [e.code for e in errors][:1] == [code], text[:10]
+        assert "\n" not in errors[0].message
