@@ -48,8 +48,13 @@ class GitStore:
         """The 40-hex SHA of a commit, branch, tag or abbreviated SHA."""
         with self._lock:
             try:
-                return str(self.repo.commit(rev).hexsha)
-            except (git.BadName, git.BadObject, ValueError) as exc:
+                commit = self.repo.commit(rev)
+                self.repo.odb.info(commit.binsha)  # a well-formed SHA may name nothing
+                return str(commit.hexsha)
+            # GitPython answers some revision syntaxes (reflog dates) with
+            # NotImplementedError, others with lookup errors: every one is "unknown".
+            except (git.BadName, git.BadObject, ValueError, NotImplementedError, LookupError,
+                    AttributeError, TypeError) as exc:
                 raise RevisionError(f"unknown revision {rev!r} in the rules repository; try a "
                                     "commit SHA, a branch or a tag (see 'bareme versions')"
                                     ) from exc
