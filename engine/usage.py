@@ -18,6 +18,9 @@ from engine.diagnostics import Diagnostic
 from engine.money import DecimalSyntaxError, parse_decimal
 
 _PLAIN = re.compile(r"[0-9]+(\.[0-9]+)?\Z")
+MAX_QUANTITY_TEXT = 40
+"""Longest quantity text read: past it, a number is refused before any arithmetic, which
+a million digits would make slow or overflow."""
 _RFC3339 = re.compile(
     r"\d{4}-\d\d-\d\d(?:T|(t))\d\d:\d\d:\d\d(?:\.(\d+))?(?:Z|(z)|[+-]\d\d:\d\d)\Z", re.ASCII)
 """RFC 3339 ``date-time``: groups are a lower-case ``t``, the fraction, a lower-case ``z``."""
@@ -100,6 +103,9 @@ def parse_timestamp(text: str) -> datetime:
 
 
 def _quantity(value: Any) -> Decimal:
+    if value.__class__ is str and len(value) > MAX_QUANTITY_TEXT:
+        raise ValueError(f"quantity has {len(value)} characters; at most "
+                         f"{MAX_QUANTITY_TEXT} are read (quantities are below 10^15)")
     if value.__class__ is str and _PLAIN.match(value):
         return Decimal(value)  # digits, at most one point, no sign: finite and ≥ 0
     if isinstance(value, bool):
@@ -119,6 +125,9 @@ def _quantity(value: Any) -> Decimal:
                              f"got {value!r}") from None
     if not number.is_finite():
         raise ValueError(f"quantity must be a finite number; got {value!r}")
+    if number and abs(number.adjusted()) > MAX_QUANTITY_TEXT:
+        raise ValueError(f"quantity {number:.3E} is out of range; quantities are below 10^15 "
+                         f"and read to {MAX_QUANTITY_TEXT} digits")
     if number < 0:
         raise ValueError(f"quantity must be ≥ 0; got {value!r}")
     return number
@@ -185,7 +194,7 @@ def plain_record(fields: tuple[str, str, str, str, str], attributes: Mapping[str
     """
     event_id, customer_id, metric, quantity, timestamp = fields
     if not (event_id.strip() and customer_id.strip() and metric.strip()
-            and _PLAIN.match(quantity)):
+            and len(quantity) <= MAX_QUANTITY_TEXT and _PLAIN.match(quantity)):
         return None
     try:
         instant = parse_timestamp(timestamp)

@@ -229,3 +229,13 @@ def test_requests_are_logged_with_their_id(client: Client, log_lines: list[bytes
     assert "k-billing" not in log_lines[-1].decode()
     odd = client.get("/health", headers={"X-Request-ID": "bad id\twith spaces"})
     assert odd.headers["x-request-id"] != "bad id\twith spaces"
+
+
+@pytest.mark.parametrize("quantity", ["9" * 100_000, "0." + "1" * 100_000])
+def test_a_quantity_of_many_digits_is_refused_before_any_arithmetic(
+        client: Client, quantity: str) -> None:
+    body = evaluate_body()
+    body["usage"][0]["quantity"] = quantity
+    data = problem(post(client, body), 422, "invalid-usage")
+    assert [(d["code"], d["pointer"]) for d in data["diagnostics"]] == [
+        ("usage.bad_quantity", "/usage/0")]
