@@ -178,8 +178,12 @@ def _json_base() -> str:
 
 
 def _plain_keys(keys: list[str]) -> bool:
-    """Whether JSON keys are few and need no escaping, so that a struct can hold them."""
-    return 0 < len(keys) <= 64 and not any(set(k) & _ESCAPED for k in keys)
+    """Whether JSON keys are few and need no escaping, so that a struct can hold them.
+
+    A struct's field names are not empty, and unique regardless of case.
+    """
+    return (0 < len(keys) <= 64 and all(keys) and not any(set(k) & _ESCAPED for k in keys)
+            and len({k.casefold() for k in keys}) == len(keys))
 
 
 def _json_struct_base(keys: list[str]) -> str:

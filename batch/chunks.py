@@ -95,6 +95,7 @@ def _csv(path: Path, size: int) -> Iterator[Chunk]:
 
 def _parquet(path: Path, size: int) -> Iterator[Chunk]:
     handle = pq.ParquetFile(path)
+    check_header(path, handle.schema_arrow.names)
     total = max(handle.metadata.num_rows, 1)
     weight = path.stat().st_size
     plain = not {ROW, LINE} & set(handle.schema_arrow.names)

@@ -55,6 +55,8 @@ def numbered_rows(path: Path) -> Iterator[Numbered]:
 
 
 def _csv_rows(path: Path) -> Iterator[Numbered]:
+    # A field as long as the Arrow reader of ingest takes (Python's csv stops at 128 KiB).
+    csv.field_size_limit(max(csv.field_size_limit(), 1 << 30))
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
             reader = csv.DictReader(handle)
@@ -120,6 +122,12 @@ def json_row(source: str, number: int, line: str | bytes) -> dict[str, Any] | Di
     except msgspec.DecodeError as exc:
         return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
                           message=f"not valid JSON ({exc}): {_excerpt(line)}")
+    except UnicodeDecodeError:
+        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
+                          message=f"not UTF-8: {_excerpt(line)}")
+    except RecursionError:
+        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
+                          message=f"nested too deep: {_excerpt(line)}")
     if not isinstance(row, dict):
         return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
                           message=f"each line must be a JSON object: {_excerpt(line)}")
@@ -160,6 +168,7 @@ def _parquet_rows(path: Path) -> Iterator[Numbered]:
         raise DiagnosticsError([Diagnostic(
             path=str(path), line=0, column=0, code="usage.unreadable_file",
             message=f"cannot read this parquet file: {exc}")]) from None
+    check_header(path, handle.schema_arrow.names)
     for batch in handle.iter_batches(batch_size=65536):
         for row in portable(pa.Table.from_batches([batch])).to_pylist():
             number += 1
@@ -176,9 +185,10 @@ def portable(table: pa.Table) -> pa.Table:
     """
     for index, field in enumerate(table.schema):
         kind = field.type
-        if pa.types.is_timestamp(kind) and kind.unit == "ns":
+        if pa.types.is_timestamp(kind) and (kind.unit == "ns"
+                                            or not _in_years(table.column(index), kind.unit)):
             column = table.column(index)
-            text = (pc.strftime(column.cast(pa.timestamp("ns", "UTC")),
+            text = (pc.strftime(column.cast(pa.timestamp(kind.unit, "UTC")),
                                 format="%Y-%m-%dT%H:%M:%SZ") if kind.tz is not None
                     else pc.strftime(column, format="%Y-%m-%dT%H:%M:%S"))
         elif pa.types.is_decimal256(kind):
@@ -187,3 +197,20 @@ def portable(table: pa.Table) -> pa.Table:
             continue
         table = table.set_column(index, field.name, text)
     return table
+
+
+_PER_SECOND = {"s": 1, "ms": 1_000, "us": 1_000_000, "ns": 1_000_000_000}
+_YEARS = (-2_208_988_800, 32_503_680_000)
+"""1900-01-01 and 3000-01-01 in seconds since 1970 (UTC): the years a usage record may
+have. A timestamp outside them becomes text, and is refused by the usual checks, rather
+than stop the reading (Python's dates end at year 9999)."""
+
+
+def _in_years(column: pa.ChunkedArray, unit: str) -> bool:
+    """Whether every timestamp of ``column`` is in 1900–2999 (a day's margin each side)."""
+    extremes = pc.min_max(column.cast(pa.int64()))
+    low, high = extremes["min"].as_py(), extremes["max"].as_py()
+    if low is None:
+        return True
+    scale = _PER_SECOND[unit]
+    return bool((_YEARS[0] + 86_400) * scale <= low and high < (_YEARS[1] - 86_400) * scale)

@@ -112,3 +112,31 @@ def test_unreadable_files_are_named_not_crashes(tmp_path: Path) -> None:
     imported = CliRunner().invoke(cli, ["--data-dir", str(tmp_path / "d"), "customers",
                                         "import", str(latin)])
     assert "latin.csv:2:12: file.encoding" in str(imported.exception)
+
+
+def test_odd_files_are_read_or_refused_alike_by_evaluate_and_ingest(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    customers, _ = write_sample(tmp_path, parse_period("2026-10", ZoneInfo("Europe/Paris")))
+    twice = tmp_path / "twice.parquet"
+    pq.write_table(pa.table([pa.array(["e1"]), pa.array(["e2"])], names=["event_id"] * 2),
+                   twice)
+    far = tmp_path / "far.parquet"
+    pq.write_table(pa.table({
+        "event_id": ["e1"], "customer_id": ["C-0001"], "metric": ["compute.vcpu_hours"],
+        "quantity": ["1"], "timestamp": pa.array([253_402_300_800_000],
+                                                 pa.timestamp("ms", "UTC"))}), far)
+    deep = tmp_path / "deep.jsonl"
+    deep.write_text("[" * 100_000 + "\n", encoding="utf-8")
+    for usage, code in ((twice, "usage.bad_header"), (far, "usage.bad_timestamp"),
+                        (deep, "usage.bad_json")):
+        result = CliRunner().invoke(cli, [
+            "--repo", str(ROOT), "evaluate", "--usage", str(usage), "--customers",
+            str(customers), "--period", "2026-10"])
+        assert result.exit_code != 0 and code in str(result.exception), usage.name
+        stored = CliRunner().invoke(cli, ["--repo", str(ROOT), "--data-dir",
+                                          str(tmp_path / usage.stem), "usage", "ingest",
+                                          str(usage)])
+        assert stored.exit_code == 1, usage.name
+        assert "internal error" not in stored.output + str(stored.exception), usage.name
