@@ -12,7 +12,8 @@ from api.routes.common import problems, rules_errors, secured, services
 from api.wire import DiffOut, RulesetOut, ValidateRequest, ValidationOut, VersionsOut
 from engine.compare import compare_rulesets
 from engine.diagnostics import Diagnostic
-from engine.loading.ruleset import load_ruleset
+from engine.loading.families import FAMILIES
+from engine.loading.ruleset import MANIFEST_PATH, load_ruleset
 from engine.store.source import RULE_ROOTS, StaticSource
 
 __all__ = ["ROUTES"]
@@ -54,9 +55,7 @@ def validate_files(data: JSONBody[ValidateRequest], state: State) -> ValidationO
         rules = services(state).rules
         with rules_errors():
             files.update((f.path, f.data) for f in rules.store.read_files(rules.commit(data.base)))
-    outside = [Diagnostic(path=path, line=1, column=1, code="upload.outside_rules",
-                          message=f"not under {' or '.join(RULE_ROOTS)}; not a rule file")
-               for path in sorted(data.files) if not path.startswith(RULE_ROOTS)]
+    outside = [refused for path in sorted(data.files) if (refused := _refused(path))]
     files.update(data.files)
     ruleset, diagnostics = load_ruleset(StaticSource(files))
     found = [*outside, *diagnostics]
@@ -75,6 +74,23 @@ def diff(base: FromQuery[str], head: FromQuery[str], state: State) -> DiffOut:
     with rules_errors():
         before, after = rules.at(base), rules.at(head)
     return changes_out(before.commit, after.commit, compare_rulesets(before, after))
+
+
+def _refused(path: str) -> Diagnostic | None:
+    """Why an uploaded path would not be read as the rule file it seems to be, if so."""
+    parts = path.split("/")
+    if not path.startswith(RULE_ROOTS):
+        code, message = "upload.outside_rules", (f"not under {' or '.join(RULE_ROOTS)}; "
+                                                 "not a rule file")
+    elif any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+        code, message = "upload.bad_path", ("a path of the repository is written plainly: "
+                                            "no empty, '.', '..' or hidden parts")
+    elif path != MANIFEST_PATH and not any(f.claims(path) for f in FAMILIES):
+        code, message = "upload.ignored", ("no rule file is read from this path (rule files "
+                                           "end in .yaml or .yml, under a known folder)")
+    else:
+        return None
+    return Diagnostic(path=path, line=1, column=1, code=code, message=message)
 
 
 ROUTES = (list_versions, show_ruleset, validate_files, diff)

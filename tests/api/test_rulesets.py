@@ -109,3 +109,18 @@ def test_diff_needs_two_known_revisions(client: Client) -> None:
                        headers=auth("pricing")), 422, "unknown-revision")
     problem(client.get("/v1/diff", params={"base": "HEAD"}, headers=auth("pricing")),
             400, "bad-request")
+
+
+def test_uploads_at_paths_no_rule_is_read_from_are_named(client: Client) -> None:
+    negative = PRICING_V1.replace('unit_price: "0.0450"', 'unit_price: "-1"')
+    paths = {"rulesets//pricing//x.yaml": "upload.bad_path",
+             "rulesets/../x.yaml": "upload.bad_path",
+             "rulesets/.hidden.yaml": "upload.bad_path",
+             "rulesets/pricing/x.YAML": "upload.ignored",
+             "notes.txt": "upload.outside_rules"}
+    files = {"rulesets/ruleset.yaml": MANIFEST, **dict.fromkeys(paths, negative)}
+    data = client.post("/v1/rulesets/validate", json={"files": files},
+                       headers=auth("pricing")).json()
+    assert data["valid"] is False
+    found = {d["path"]: d["code"] for d in data["diagnostics"] if d["code"].startswith("upload.")}
+    assert found == paths
