@@ -31,7 +31,7 @@ from engine.diagnostics import Diagnostic
 from engine.rules.metrics import Metric
 from engine.rules.ruleset import Ruleset
 from engine.store.git import CommitInfo
-from engine.units import UnitRefusal, canonical_quantity
+from engine.units import in_canonical_unit
 from engine.usage import RESERVED_NAMES, UsageRecord, parse_record, plain_record
 
 __all__ = ["USAGE_SOURCE", "changes_out", "customer_of", "diagnostics_out", "invalid_usage",
@@ -91,18 +91,12 @@ def records_of(usage: Iterable[UsageIn], customer_id: str,
                  "metric": item.metric, "quantity": item.quantity,
                  "timestamp": item.timestamp}, USAGE_SOURCE, number)
             problems += errors
-        if record is not None and item.unit is not None:
-            converted = canonical_quantity(record.quantity, record.metric,
-                                           (metrics or {}).get(record.metric), item.unit)
-            if isinstance(converted, UnitRefusal):
-                problems.append(Diagnostic(path=USAGE_SOURCE, line=number, column=0,
-                                           code=converted.code,
-                                           message=f"field {converted.field!r}: "
-                                                   f"{converted.message}"))
-                continue
-            record = msgspec.structs.replace(record, quantity=converted)
-        if record is not None:
-            records.append(record)
+        converted = (in_canonical_unit(record, item.unit, metrics) if record is not None
+                     else None)
+        if isinstance(converted, Diagnostic):
+            problems.append(converted)
+        elif converted is not None:
+            records.append(converted)
     return records, problems
 
 

@@ -9,14 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-import msgspec
-
 from batch.readers import read_text, usage_rows
 from engine.customers import Customer, parse_customers
 from engine.diagnostics import Diagnostic, DiagnosticsError
 from engine.loading.yaml_nodes import parse_yaml
 from engine.rules.metrics import Metric
-from engine.units import UnitRefusal, canonical_quantity
+from engine.units import in_canonical_unit
 from engine.usage import UsageRecord, parse_record
 
 __all__ = ["read_customers", "read_usage", "usage_rows"]
@@ -43,17 +41,11 @@ def read_usage(paths: list[Path], metrics: Mapping[str, Metric] | None = None
             problems.extend(errors)
             if record is None:
                 continue
-            if unit is not None and str(unit).strip():
-                known = metrics or {}
-                converted = canonical_quantity(record.quantity, record.metric,
-                                               known.get(record.metric), str(unit))
-                if isinstance(converted, UnitRefusal):
-                    problems.append(Diagnostic(
-                        path=str(path), line=number, column=0, code=converted.code,
-                        message=f"field {converted.field!r}: {converted.message}"))
-                    continue
-                record = msgspec.structs.replace(record, quantity=converted)
-            records.append(record)
+            converted = in_canonical_unit(record, None if unit is None else str(unit), metrics)
+            if isinstance(converted, Diagnostic):
+                problems.append(converted)
+            else:
+                records.append(converted)
     return records, problems
 
 

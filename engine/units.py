@@ -10,14 +10,19 @@ hours) is the one documented rounding of a quantity, half-up.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from fractions import Fraction
 from typing import NamedTuple
 
+import msgspec
+
+from engine.diagnostics import Diagnostic
 from engine.rules.metrics import Metric
+from engine.usage import UsageRecord
 
 __all__ = ["MAX_QUANTITY", "QUANTITY_SCALE", "UnitRefusal", "canonical_quantity",
-           "divide_half_up"]
+           "divide_half_up", "in_canonical_unit"]
 
 QUANTITY_SCALE = 9
 """Decimals of a stored quantity (DuckDB ``DECIMAL(38, 9)``)."""
@@ -68,6 +73,22 @@ def canonical_quantity(quantity: Decimal, metric_id: str, metric: Metric | None,
         return UnitRefusal("quantity", "usage.quantity_too_large",
                            f"quantity {value} is not below {MAX_QUANTITY}")
     return value.quantize(_STEP)
+
+
+def in_canonical_unit(record: UsageRecord, unit: str | None,
+                      metrics: Mapping[str, Metric] | None) -> UsageRecord | Diagnostic:
+    """``record``, its quantity given in ``unit`` converted; or the problem, located.
+
+    Without ``metrics``, a unit other than none is refused rather than priced as given.
+    """
+    if unit is None or not unit.strip():
+        return record
+    converted = canonical_quantity(record.quantity, record.metric,
+                                   (metrics or {}).get(record.metric), unit)
+    if isinstance(converted, UnitRefusal):
+        return Diagnostic(path=record.source, line=record.row, column=0, code=converted.code,
+                          message=f"field {converted.field!r}: {converted.message}")
+    return msgspec.structs.replace(record, quantity=converted)
 
 
 def _fits_scale(value: Decimal) -> bool:
