@@ -62,8 +62,8 @@ def _csv_rows(path: Path) -> Iterator[Numbered]:
             reader = csv.DictReader(handle)
             check_header(path, reader.fieldnames or [])
             yield from enumerate(reader, start=1)
-    except UnicodeDecodeError as exc:
-        raise DiagnosticsError([not_utf8(path, exc)]) from None
+    except UnicodeDecodeError:
+        raise DiagnosticsError([not_utf8(path)]) from None
 
 
 def read_text(path: Path) -> str:
@@ -71,19 +71,20 @@ def read_text(path: Path) -> str:
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise DiagnosticsError([not_utf8(path, exc)]) from None
+    except UnicodeDecodeError:
+        raise DiagnosticsError([not_utf8(path, data)]) from None
 
 
-def not_utf8(path: Path, error: UnicodeDecodeError) -> Diagnostic:
+def not_utf8(path: Path, data: bytes | None = None) -> Diagnostic:
     """The problem of a file that is not UTF-8, at the first byte that is not.
 
-    Reading a file decodes it in blocks, so the place is found again in its bytes.
+    ``data``: the file's bytes, when read already. A file read in blocks reports a place
+    in its block, so the place is found in the whole file's bytes.
     """
-    data = path.read_bytes()
+    data = path.read_bytes() if data is None else data
     try:
         data.decode("utf-8")
-        start = error.start
+        start = 0
     except UnicodeDecodeError as whole:
         start = whole.start
     line = data.count(b"\n", 0, start) + 1
@@ -117,36 +118,36 @@ def json_row(source: str, number: int, line: str | bytes) -> dict[str, Any] | Di
     if number == 1:
         line = (line.removeprefix(b"\xef\xbb\xbf") if isinstance(line, bytes)
                 else line.removeprefix("\ufeff"))
+    def bad(problem: str) -> Diagnostic:
+        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
+                          message=f"{problem}: {_excerpt(line)}")
+
     try:
         row = _JSON.decode(line)
     except msgspec.DecodeError as exc:
-        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
-                          message=f"not valid JSON ({exc}): {_excerpt(line)}")
+        return bad(f"not valid JSON ({exc})")
     except UnicodeDecodeError:
-        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
-                          message=f"not UTF-8: {_excerpt(line)}")
+        return bad("not UTF-8")
     except RecursionError:
-        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
-                          message=f"nested too deep: {_excerpt(line)}")
+        return bad("nested too deep")
     if not isinstance(row, dict):
-        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
-                          message=f"each line must be a JSON object: {_excerpt(line)}")
-    text = line.decode("utf-8", "replace") if isinstance(line, bytes) else line
-    if len(_KEY.findall(text)) > len(row) and (twice := _repeated_key(text)):
-        return Diagnostic(path=source, line=number, column=1, code="usage.bad_json",
-                          message=f"key {twice!r} appears more than once (which value would "
-                                  f"count is a guess): {_excerpt(line)}")
+        return bad("each line must be a JSON object")
+    ends = len(_KEY.findall(line) if isinstance(line, bytes) else _TEXT_KEY.findall(line))
+    if ends > len(row) and (twice := _repeated_key(line)):
+        return bad(f"key {twice!r} appears more than once (which value would count is a "
+                   "guess)")
     return row
 
 
-_KEY = re.compile(r'"\s*:')
+_KEY = re.compile(rb'"\s*:')
 """Where a key may end: more of them than keys decoded, and a key may be repeated."""
+_TEXT_KEY = re.compile(r'"\s*:')
 
 
-def _repeated_key(text: str) -> str | None:
+def _repeated_key(line: str | bytes) -> str | None:
     """The first key the line's object gives twice, if any (JSON keeps the last silently)."""
     seen: set[str] = set()
-    for name, _ in json.loads(text, object_pairs_hook=list):
+    for name, _ in json.loads(line, object_pairs_hook=list):
         if name in seen:
             return str(name)
         seen.add(name)

@@ -25,7 +25,7 @@ from engine.rules.pricing import Percentage, PricingRule
 from engine.rules.ruleset import Ruleset
 from engine.tax_fr import apply_taxes
 from engine.timeline import BillingPeriod
-from engine.units import MAX_QUANTITY
+from engine.units import too_large
 from engine.usage import Timed, UsageRecord, dedupe
 
 __all__ = ["check_usage", "evaluate", "price_lines", "usage_digest"]
@@ -46,10 +46,8 @@ def _checked(ruleset: Ruleset, customer_id: str, period: BillingPeriod,
     mine: list[Timed] = []
     start, end = period.start.astimezone(UTC), period.end.astimezone(UTC)
     for record in unique:
-        quantity = record.quantity
-        if quantity >= MAX_QUANTITY:
-            problems.append(_problem(record, "quantity", "usage.quantity_too_large",
-                                     f"quantity {quantity} is not below {MAX_QUANTITY}"))
+        if (refused := too_large(record.quantity)) is not None:
+            problems.append(_problem(record, *refused))
         elif record.customer_id != customer_id:
             problems.append(_problem(record, "customer_id", "usage.other_customer",
                                      f"record is for customer {record.customer_id!r}, not "

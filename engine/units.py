@@ -22,7 +22,7 @@ from engine.rules.metrics import Metric
 from engine.usage import UsageRecord
 
 __all__ = ["MAX_QUANTITY", "QUANTITY_SCALE", "UnitRefusal", "canonical_quantity",
-           "divide_half_up", "in_canonical_unit"]
+           "divide_half_up", "in_canonical_unit", "too_large"]
 
 QUANTITY_SCALE = 9
 """Decimals of a stored quantity (DuckDB ``DECIMAL(38, 9)``)."""
@@ -69,10 +69,15 @@ def canonical_quantity(quantity: Decimal, metric_id: str, metric: Metric | None,
         return UnitRefusal("quantity", "usage.quantity_scale",
                            f"quantity {value} has more than {QUANTITY_SCALE} decimals once in "
                            "the canonical unit; it cannot be stored exactly")
-    if value >= MAX_QUANTITY:
-        return UnitRefusal("quantity", "usage.quantity_too_large",
-                           f"quantity {value} is not below {MAX_QUANTITY}")
-    return value.quantize(_STEP)
+    return too_large(value) or value.quantize(_STEP)
+
+
+def too_large(quantity: Decimal) -> UnitRefusal | None:
+    """The refusal of a quantity of :data:`MAX_QUANTITY` or more; ``None`` below it."""
+    if quantity < MAX_QUANTITY:
+        return None
+    return UnitRefusal("quantity", "usage.quantity_too_large",
+                       f"quantity {quantity} is not below {MAX_QUANTITY}")
 
 
 def in_canonical_unit(record: UsageRecord, unit: str | None,
