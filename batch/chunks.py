@@ -78,6 +78,10 @@ def _csv(path: Path, size: int) -> Iterator[Chunk]:
     if names is None:
         return
     check_header(path, names)
+    with path.open("rb") as raw:
+        raw.readline()
+        if not raw.read(1):  # a header alone, with or without its line end: no rows
+            return
     plain = len(set(names)) == len(names) and all(names) and not {ROW, LINE} & set(names)
     source = pa.OSFile(str(path))
     reader = pacsv.open_csv(

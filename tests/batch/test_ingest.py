@@ -471,3 +471,14 @@ def test_many_chunks_are_streamed_and_stored_once(repo: GitRepo, tmp_path: Path)
                                      [[str(p) for p in UsageStore(data).files("usage")]]
                                      ).fetchall()
     assert total == [(Decimal("0.004498500"), 3000)]
+
+
+@pytest.mark.parametrize("header", ["event_id,customer_id,metric,quantity,timestamp",
+                                    "event_id,customer_id,metric,quantity,timestamp\r\n",
+                                    "\ufeffevent_id,customer_id,metric,quantity,timestamp"])
+def test_a_csv_header_alone_is_no_rows_with_or_without_its_line_end(
+        repo: GitRepo, tmp_path: Path, header: str) -> None:
+    result = bareme(repo, tmp_path / "data", "usage", "ingest",
+                    str(write(tmp_path, "header.csv", header)))
+    assert result.exit_code == 0, result.output
+    assert "read 0, stored 0" in result.output
