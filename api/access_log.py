@@ -21,7 +21,7 @@ __all__ = ["AccessLog", "LogLine", "Sink"]
 
 Sink = Callable[[bytes], object]
 _HEADER = b"x-request-id"
-_SANE_ID = re.compile(rb"^[A-Za-z0-9._:-]{1,128}$")
+_SANE_ID = re.compile(rb"[A-Za-z0-9._:-]{1,128}")
 
 
 class LogLine(msgspec.Struct, frozen=True, kw_only=True):
@@ -85,6 +85,6 @@ class AccessLog:
 
 def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
-        if name == _HEADER and _SANE_ID.match(value):
+        if name == _HEADER and _SANE_ID.fullmatch(value):
             return value.decode()
     return uuid.uuid4().hex

@@ -18,7 +18,9 @@ import msgspec
 __all__ = ["BillingPeriod", "PeriodSyntaxError", "local_midnight", "parse_period",
            "utc_midnight", "version_at"]
 
-_PERIOD = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+_PERIOD = re.compile(r"([0-9]{4})-(0[1-9]|1[0-2])")
+"""ASCII digits only, the whole text (``fullmatch``): ``2026-10\n`` or full-width digits
+would name the same month under another label, and so another invoice key."""
 
 
 class PeriodSyntaxError(ValueError):
@@ -79,7 +81,7 @@ def parse_period(label: str, zone: ZoneInfo) -> BillingPeriod:
     >>> p.start.isoformat(), p.end.isoformat()
     ('2025-10-01T00:00:00+02:00', '2025-11-01T00:00:00+01:00')
     """
-    match = _PERIOD.match(label)
+    match = _PERIOD.fullmatch(label)
     if not match:
         raise PeriodSyntaxError(f"period must be YYYY-MM, such as 2026-10; got {label!r}")
     year, month = int(match.group(1)), int(match.group(2))

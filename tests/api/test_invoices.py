@@ -49,6 +49,8 @@ def test_a_key_reused_for_another_request_is_a_conflict(http: TestClient[Litesta
 @pytest.mark.parametrize(("changes", "slug"), [
     ({"customer_id": "C-9999"}, "unknown-customer"),
     ({"period": "2026-13"}, "invalid-period"),
+    ({"period": "2026-10\n"}, "invalid-period"),  # the same month under another key
+    ({"period": "\uff12\uff10\uff12\uff16-10"}, "invalid-period"),
     ({"period": "2026-03"}, "invalid-usage"),
     ({"usage": []}, "nothing-to-bill"),
     ({"usage": [{**usage(1)[0], "quantity": 3}]}, "invalid-request"),

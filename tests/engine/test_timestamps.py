@@ -68,6 +68,14 @@ def test_periods_outside_1900_to_2999_are_refused(label: str) -> None:
         parse_period(label, ZoneInfo("Europe/Paris"))
 
 
+@pytest.mark.parametrize("label", ["2026-10\n", "\uff12\uff10\uff12\uff16-10", "2026-1\u0660",
+                                   " 2026-10", "2026-10 ", "2026-10\r\n"])
+def test_a_period_is_exactly_yyyy_mm_in_ascii_digits(label: str) -> None:
+    # Otherwise the same month would go by another label: another invoice key.
+    with pytest.raises(PeriodSyntaxError, match="period must be YYYY-MM"):
+        parse_period(label, ZoneInfo("Europe/Paris"))
+
+
 def test_a_quantity_of_10_to_the_15_or_more_is_refused_not_a_crash() -> None:
     ruleset = pricing(PER_UNIT)
     with pytest.raises(DiagnosticsError) as refused:
