@@ -2,7 +2,8 @@
 
 Litestar's default path decodes JSON into Python objects and then converts them leniently;
 a route that names a decoder in ``opt["decoder"]`` gets its body decoded directly and
-strictly instead, with errors reported as problem details.
+strictly instead, with errors reported as problem details. A key given twice in an object
+is refused: a decoder would keep the last value and bill a guess.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ import msgspec
 from litestar import Request
 
 from api.errors import ApiProblem, decode_problem
+from engine.json_keys import repeated_key
 
 __all__ = ["StrictRequest", "decoder_opt"]
+
+_PLAIN = msgspec.json.Decoder()
 
 
 class StrictRequest(Request[Any, Any, Any]):
@@ -26,12 +30,17 @@ class StrictRequest(Request[Any, Any, Any]):
         try:
             if decoder is None:
                 return await super().json()
-            return decoder.decode(await self.body())
+            body = await self.body()
+            value = decoder.decode(body)
         except msgspec.DecodeError as exc:
             raise decode_problem(exc) from None
         except UnicodeDecodeError as exc:  # msgspec reads UTF-8 and refuses other bytes so
             raise ApiProblem("malformed-json", f"the body is not UTF-8 (byte "
                              f"{exc.object[exc.start]:#04x} in a string)") from None
+        if twice := repeated_key(body, _PLAIN.decode(body)):
+            raise ApiProblem("malformed-json", f"key {twice!r} appears more than once in an "
+                             "object (which value would count is a guess)")
+        return value
 
 
 def decoder_opt(struct: type[Any]) -> dict[str, Any]:

@@ -8,8 +8,6 @@ its file (the line number for JSON Lines), so that every problem can name it.
 from __future__ import annotations
 
 import csv
-import json
-import re
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from engine.diagnostics import Diagnostic, DiagnosticsError
+from engine.json_keys import repeated_key
 
 __all__ = ["SUFFIXES", "check_header", "json_row", "not_utf8", "numbered_rows", "portable",
            "read_text", "usage_rows"]
@@ -132,26 +131,10 @@ def json_row(source: str, number: int, line: str | bytes) -> dict[str, Any] | Di
         return bad("nested too deep")
     if not isinstance(row, dict):
         return bad("each line must be a JSON object")
-    ends = len(_KEY.findall(line) if isinstance(line, bytes) else _TEXT_KEY.findall(line))
-    if ends > len(row) and (twice := _repeated_key(line)):
+    if twice := repeated_key(line, row):
         return bad(f"key {twice!r} appears more than once (which value would count is a "
                    "guess)")
     return row
-
-
-_KEY = re.compile(rb'"\s*:')
-"""Where a key may end: more of them than keys decoded, and a key may be repeated."""
-_TEXT_KEY = re.compile(r'"\s*:')
-
-
-def _repeated_key(line: str | bytes) -> str | None:
-    """The first key the line's object gives twice, if any (JSON keeps the last silently)."""
-    seen: set[str] = set()
-    for name, _ in json.loads(line, object_pairs_hook=list):
-        if name in seen:
-            return str(name)
-        seen.add(name)
-    return None
 
 
 def _excerpt(line: str | bytes, width: int = 80) -> str:

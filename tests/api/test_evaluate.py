@@ -83,6 +83,26 @@ def test_malformed_json_is_400(client: Client) -> None:
     assert data["detail"] == "Input data was truncated"
 
 
+@pytest.mark.parametrize(("before", "after", "key"), [
+    ('"quantity": "1"', '"quantity": "1", "quantity": "1000"', "quantity"),
+    ('"period": "2026-10"', '"period": "2026-10", "period": "2026-11"', "period"),
+    ('"quantity": "1"', '"quantity": "1", "attributes": {"region": "a", "region": "b"}',
+     "region"),
+])
+def test_a_key_given_twice_is_refused_not_guessed(client: Client, before: str, after: str,
+                                                  key: str) -> None:
+    body = json.dumps(evaluate_body(usage=[{**usage(1)[0], "quantity": "1"}]))
+    assert before in body
+    data = problem(post(client, body.replace(before, after, 1).encode()), 400,
+                   "malformed-json")
+    assert f"key {key!r} appears more than once" in data["detail"]
+
+
+def test_a_colon_after_a_quote_inside_a_string_is_no_repeated_key(client: Client) -> None:
+    body = evaluate_body(usage=[{**usage(1)[0], "event_id": 'e"1": x'}])
+    assert post(client, json.dumps(body).encode()).status_code == 200
+
+
 def test_a_body_that_is_not_utf8_is_400(client: Client) -> None:
     data = problem(post(client, b'{"customer": "C-\xff", "usage": [], "period": "2026-10"}'),
                    400, "malformed-json")
