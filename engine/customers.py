@@ -11,7 +11,15 @@ import pycountry
 
 from engine.diagnostics import Diagnostic
 
-__all__ = ["Customer", "parse_customers"]
+__all__ = ["FRENCH_TVA_COUNTRIES", "Customer", "parse_customers"]
+
+OVERSEAS_PREFIXES = {"GP": "971", "MQ": "972", "GF": "973", "RE": "974", "YT": "976"}
+"""The overseas departments by their own ISO 3166-1 codes, with their postal prefix: they
+are France (CGI, art. 294), and the postal code says which TVA territory."""
+FRENCH_TVA_COUNTRIES = frozenset({"FR", "MC", *OVERSEAS_PREFIXES})
+"""Codes of customers located in France for TVA: France, its overseas departments, and
+Monaco (convention fiscale franco-monégasque du 18/05/1963, art. 21; directive
+2006/112/CE, art. 7)."""
 
 
 class Customer(msgspec.Struct, frozen=True, kw_only=True, cache_hash=True):
@@ -21,7 +29,7 @@ class Customer(msgspec.Struct, frozen=True, kw_only=True, cache_hash=True):
     name: str
     kind: Literal["business", "consumer"] = "business"
     country: str = "FR"
-    """ISO 3166-1 alpha-2."""
+    """ISO 3166-1 alpha-2; see :data:`FRENCH_TVA_COUNTRIES`."""
     postal_code: str = ""
     """French overseas departments are recognised by 971, 972, 973, 974 and 976."""
     siren: str | None = None
@@ -91,6 +99,12 @@ def _one(item: Any, index: int) -> tuple[Customer | None, list[tuple[str, str, s
         errors.append(("country", "customers.bad_country",
                        f"field 'country' must be an ISO 3166-1 alpha-2 country code such as "
                        f"FR, DE or GP; got {country!r}"))
+    elif (prefix := OVERSEAS_PREFIXES.get(country)) and not str(
+            item.get("postal_code") or "").startswith(prefix):
+        errors.append(("postal_code", "customers.bad_postal_code",
+                       f"a customer in {country} has a postal code starting with {prefix}, "
+                       "which decides its TVA territory; got "
+                       f"{item.get('postal_code') or ''!r}"))
     if errors:
         return None, errors
     return msgspec.convert({k: v for k, v in item.items() if v is not None}, Customer), []

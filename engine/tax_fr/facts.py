@@ -13,7 +13,7 @@ from functools import lru_cache
 from stdnum.eu import vat
 from stdnum.fr import siren
 
-from engine.customers import Customer
+from engine.customers import FRENCH_TVA_COUNTRIES, Customer
 from engine.money import round_cents
 from engine.rules.seller import SellerVersion
 from engine.rules.tax_fr import TaxRules
@@ -22,7 +22,7 @@ from engine.tax_fr.territory import territory_of
 __all__ = ["Facts", "customer_facts", "french_amount", "french_date", "seller_facts"]
 
 Facts = dict[str, str | None]
-_VAT_PREFIX = {"GR": "EL"}
+_VAT_PREFIX = {"GR": "EL", **dict.fromkeys(FRENCH_TVA_COUNTRIES, "FR")}
 
 
 def french_date(day: date) -> str:
@@ -80,7 +80,7 @@ def _siren_status(customer: Customer) -> str:
 
 def customer_facts(rules: TaxRules, customer: Customer, day: date) -> Facts:
     """What conditions may know about the customer on ``day`` (EU membership is dated)."""
-    if customer.country == "FR":
+    if customer.country in FRENCH_TVA_COUNTRIES:
         area = "france"
     else:
         area = "eu" if rules.is_member(customer.country, day) else "outside_eu"

@@ -10,7 +10,7 @@ from datetime import date
 
 import msgspec
 
-from engine.customers import Customer
+from engine.customers import FRENCH_TVA_COUNTRIES, Customer
 from engine.diagnostics import Diagnostic, DiagnosticsError
 from engine.rules.conditions import holds
 from engine.rules.dated import version_on
@@ -86,7 +86,7 @@ def _complete(ruleset: Ruleset, customer: Customer, seller: SellerVersion | None
         return decision
     # French TVA: the customer's territory, or the seller's for a customer taxed in France
     # from abroad (place of supply at the seller's establishment).
-    postal = customer.postal_code if customer.country == "FR" else (
+    postal = customer.postal_code if customer.country in FRENCH_TVA_COUNTRIES else (
         seller.postal_code if seller else "")
     territory = territory_of(rules, postal)
     status = version_on(territory.versions, decision.day) if territory else None

@@ -48,6 +48,15 @@ def summary(evaluation: Evaluation) -> tuple[str, str, str, str | None]:
     ({"postal_code": "20000"}, "2026-10", ("fr.customer", "S", "0.20", None)),
     ({"postal_code": "97400"}, "2026-10", ("fr.customer", "S", "0.085", None)),
     ({"postal_code": "97300"}, "2026-10", ("fr.customer", "O", "0", "VATEX-EU-O")),
+    # The overseas departments and Monaco by their own codes are France for TVA.
+    ({"country": "GP", "postal_code": "97110"}, "2026-10", ("fr.customer", "S", "0.085", None)),
+    ({"country": "RE", "postal_code": "97400", "kind": "consumer"}, "2026-10",
+     ("fr.customer", "S", "0.085", None)),
+    ({"country": "GF", "postal_code": "97300"}, "2026-10",
+     ("fr.customer", "O", "0", "VATEX-EU-O")),
+    ({"country": "MC", "postal_code": "98000"}, "2026-10", ("fr.customer", "S", "0.20", None)),
+    ({"country": "PF", "postal_code": "98714"}, "2026-10",
+     ("noneu.business", "O", "0", "VATEX-EU-O")),
 ])
 def test_regime(fields: dict[str, Any], period: str,
                 expected: tuple[str, str, str, str | None]) -> None:
@@ -99,6 +108,18 @@ def test_customer_in_97x_uses_overseas_rates_and_an_invalid_siren_is_reported() 
     key = tax_key(evaluation)
     assert (key["territory"], key["customer"]["siren"]) == ("fr.reunion", "invalid")
     assert evaluation.taxes[0].amount == Decimal("8.50")
+
+
+def test_an_overseas_code_with_another_postal_code_is_refused() -> None:
+    from engine.customers import parse_customers
+
+    items = [{"id": "C-1", "name": "x", "country": "GP", "postal_code": "75011"},
+             {"id": "C-2", "name": "y", "country": "MQ"},
+             {"id": "C-3", "name": "z", "country": "MQ", "postal_code": "97200"}]
+    customers, problems = parse_customers(items, "customers.yaml")
+    assert [c.id for c in customers] == ["C-3"]
+    assert [p.code for p in problems] == ["customers.bad_postal_code"] * 2
+    assert "starting with 971" in problems[0].message
 
 
 def test_tax_document_keys_are_plain_json() -> None:
