@@ -92,6 +92,9 @@ def parse_timestamp(text: str) -> datetime:
             raise ValueError(f"timestamp {text!r} is finer than a microsecond, which is "
                              "not kept; round it to at most 6 decimals of a second")
         text = text[:match.start(2) + 6] + text[match.end(2):]
+    if text[-6] in "+-" and (int(text[-5:-3]) > 23 or int(text[-2:]) > 59):
+        raise ValueError(f"timestamp {text!r} has offset {text[-6:]}, outside -23:59 to "
+                         "+23:59")
     try:
         value = datetime.fromisoformat(text if lower_t is None and lower_z is None
                                        else text.upper())
@@ -124,13 +127,18 @@ def _quantity(value: Any) -> Decimal:
             raise ValueError(f"quantity must be a decimal number such as 12.5; "
                              f"got {value!r}") from None
     if not number.is_finite():
-        raise ValueError(f"quantity must be a finite number; got {value!r}")
+        raise ValueError(f"quantity must be a finite number; got {_shown(value)}")
     if number and abs(number.adjusted()) > MAX_QUANTITY_TEXT:
         raise ValueError(f"quantity {number:.3E} is out of range; quantities are below 10^15 "
                          f"and read to {MAX_QUANTITY_TEXT} digits")
     if number < 0:
-        raise ValueError(f"quantity must be ≥ 0; got {value!r}")
+        raise ValueError(f"quantity must be ≥ 0; got {_shown(value)}")
     return number
+
+
+def _shown(value: Any) -> str:
+    """A quantity as its file gave it: text quoted, a number as written (not its repr)."""
+    return repr(value) if isinstance(value, str) else str(value)
 
 
 def parse_record(row: Mapping[str, Any], source: str, position: int

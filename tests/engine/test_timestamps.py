@@ -62,6 +62,19 @@ def test_other_forms_are_refused_with_the_right_reason(text: str, reason: str) -
         ("usage.csv", 3, "usage.bad_timestamp")]
 
 
+@pytest.mark.parametrize("offset", ["+24:00", "-99:00", "+02:60"])
+def test_an_offset_beyond_a_day_is_named_plainly(offset: str) -> None:
+    with pytest.raises(ValueError, match=f"offset \\{offset}, outside -23:59 to \\+23:59"):
+        parse_timestamp(f"2026-10-14T09:30:00{offset}")
+
+
+def test_a_negative_decimal_quantity_is_shown_as_written() -> None:
+    _, problems = parse_record({"event_id": "e", "customer_id": "C", "metric": "m",
+                                "quantity": Decimal("-2.25"),
+                                "timestamp": "2026-10-14T09:30:00Z"}, "usage.parquet", 3)
+    assert [p.message for p in problems] == ["field 'quantity': quantity must be ≥ 0; got -2.25"]
+
+
 @pytest.mark.parametrize("label", ["0000-01", "1899-12", "3000-01", "9999-12"])
 def test_periods_outside_1900_to_2999_are_refused(label: str) -> None:
     with pytest.raises(PeriodSyntaxError, match="outside the years 1900 to 2999"):
