@@ -11,6 +11,8 @@ from pathlib import Path
 
 import msgspec
 
+from engine.diagnostics import Diagnostic, DiagnosticsError
+
 __all__ = ["ClosedPeriods"]
 
 
@@ -23,7 +25,14 @@ class ClosedPeriods:
     def _load(self) -> dict[str, list[str]]:
         if not self.path.is_file():
             return {}
-        return msgspec.json.decode(self.path.read_bytes(), type=dict[str, list[str]])
+        try:
+            return msgspec.json.decode(self.path.read_bytes(), type=dict[str, list[str]])
+        except msgspec.DecodeError as exc:
+            raise DiagnosticsError([Diagnostic(
+                path=str(self.path), line=0, column=0, code="usage.bad_closed_periods",
+                message="the invoiced periods cannot be read, so late usage cannot be told "
+                        "apart; expected {\"customer id\": [\"YYYY-MM\", …]}: "
+                        f"{exc}")]) from None
 
     def close(self, customer_id: str, period: str) -> None:
         """Record that ``customer_id`` was invoiced for ``period`` (``YYYY-MM``)."""

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from batch.plan import QTY, Plan
+from engine.diagnostics import Diagnostic, DiagnosticsError
 from engine.index import Route, pricing_index
 from engine.rules.ruleset import Ruleset
 
@@ -184,7 +185,12 @@ def stored_facts(path: Path, plan: Plan) -> StoredFacts:
     Were a statistic wrong, the cast to ``DECIMAL(18, 9)`` would fail loudly, never
     round; a wrong time range would leave records outside the period unreported.
     """
-    metadata = pq.read_metadata(path)
+    try:
+        metadata = pq.read_metadata(path)
+    except (pa.ArrowException, OSError) as exc:
+        raise DiagnosticsError([Diagnostic(
+            path=str(path), line=0, column=0, code="usage.unreadable_file",
+            message=f"this stored usage file cannot be read: {exc}")]) from None
     names = [metadata.schema.column(i).path for i in range(metadata.num_columns)]
     if not metadata.num_row_groups:
         return StoredFacts(small=False, inside=False)

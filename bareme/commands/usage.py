@@ -61,8 +61,12 @@ def ingest_command(settings: Settings, files: tuple[str, ...], customers: Path |
                           metrics=ruleset.metrics,
                           customers=known)
     with staged_progress(counts=False) as progress:
-        report = ingest(paths, UsageStore(settings.data_dir), mediation,
-                        ClosedPeriods(settings.data_dir), threshold, progress, memory_limit)
+        try:
+            report = ingest(paths, UsageStore(settings.data_dir), mediation,
+                            ClosedPeriods(settings.data_dir), threshold, progress,
+                            memory_limit)
+        except duckdb.Error as error:
+            raise UserError(f"ingest failed, nothing was stored: {error}") from error
     _print(report, threshold)
     if report.refused:
         raise UserError(f"error rate {report.error_rate:.2%} is above --max-error-rate "
@@ -94,9 +98,12 @@ def expand(patterns: tuple[str, ...]) -> list[Path]:
     """Files named or matched by each pattern; a pattern matching nothing is an error."""
     paths: list[Path] = []
     for pattern in patterns:
-        found = sorted(glob.glob(pattern, recursive=True)) if glob.has_magic(pattern) else [
-            pattern]
+        literal = not glob.has_magic(pattern) or Path(pattern).is_file()  # "w[1].csv"
+        found = [pattern] if literal else sorted(glob.glob(pattern, recursive=True))
         found = [f for f in found if Path(f).is_file()]
+        if not found and Path(pattern).is_dir():
+            raise UserError(f"{pattern} is a directory; name its files or a glob such as "
+                            f"'{Path(pattern) / '*.csv'}'")
         if not found:
             raise UserError(f"{pattern}: no such usage file")
         for name in found:

@@ -482,3 +482,36 @@ def test_a_csv_header_alone_is_no_rows_with_or_without_its_line_end(
                     str(write(tmp_path, "header.csv", header)))
     assert result.exit_code == 0, result.output
     assert "read 0, stored 0" in result.output
+
+
+def test_a_file_name_with_brackets_is_read_as_written(repo: GitRepo, tmp_path: Path) -> None:
+    named = write(tmp_path, "w[1].csv", GOOD)
+    result = bareme(repo, tmp_path / "data", "usage", "ingest", str(named))
+    assert result.exit_code == 0, result.output
+    result = bareme(repo, tmp_path / "data", "usage", "ingest", str(tmp_path))
+    assert result.exit_code == 1 and "is a directory" in str(result.output)
+
+
+def test_damaged_files_of_the_data_directory_are_named(repo: GitRepo, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert bareme(repo, data, "usage", "ingest", str(write(tmp_path, "a.csv", GOOD))
+                  ).exit_code == 0
+    junk = UsageStore(data).folder("usage", "2026-10") / "part-junk.parquet"
+    junk.write_bytes(b"junk\n")
+    result = bareme(repo, data, "rate", "--period", "2026-10")
+    assert result.exit_code == 1
+    assert "part-junk.parquet" in str(result.exception) and "cannot be read" in str(
+        result.exception)
+    junk.unlink()
+    (data / "closed.json").write_text("{")
+    result = bareme(repo, data, "usage", "ingest", str(write(tmp_path, "b.csv", GOOD)))
+    assert result.exit_code == 1
+    assert "closed.json" in str(result.exception)
+    assert "usage.bad_closed_periods" in str(result.exception)
+
+
+def test_too_small_a_memory_limit_is_named_not_a_crash(repo: GitRepo, tmp_path: Path) -> None:
+    result = bareme(repo, tmp_path / "data", "usage", "ingest",
+                    str(write(tmp_path, "a.csv", GOOD)), "--memory-limit", "1KB")
+    assert result.exit_code == 1
+    assert "ingest failed, nothing was stored" in result.output
