@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import click
+from sqlalchemy.exc import OperationalError
 
 from engine.diagnostics import DiagnosticsError
 from engine.money import DecimalSyntaxError
@@ -43,6 +44,11 @@ def run_guarded(command: Callable[..., object]) -> int:
         return 1
     except OSError as exc:
         click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        return 1
+    except OperationalError as exc:  # the URL is well formed and has a driver
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unreachable"
+        click.echo(f"error: the database of --database-url / BAREME_DATABASE_URL cannot be "
+                   f"used: {reason}", err=True)
         return 1
     except KeyboardInterrupt:
         click.echo("interrupted", err=True)

@@ -50,8 +50,8 @@ def check_database_url(url: str) -> None:
         raise UserError(f"--database-url / BAREME_DATABASE_URL: {url!r} is not a database "
                         "URL such as sqlite:///path or postgresql+psycopg://host/db") from None
     try:
-        parsed.get_dialect()
-    except NoSuchModuleError:
+        parsed.get_dialect().import_dbapi()  # the driver module itself, not only its name
+    except (NoSuchModuleError, ImportError):
         shown = parsed.render_as_string(hide_password=True)
         raise UserError(f"--database-url / BAREME_DATABASE_URL: no driver for {shown!r}; "
                         "use sqlite:///path or postgresql+psycopg://host/db") from None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import get
+from litestar import Response, get, head
 from litestar.datastructures import State
 
 from api.errors import ApiProblem
@@ -34,4 +34,10 @@ def ready(state: State) -> Ready:
                          "problem(s); run 'bareme validate --rev HEAD'") from None
 
 
-ROUTES = (health, ready)
+@head("/health", tags=["operations"], summary="Liveness, without a body (load balancers)")
+async def health_head() -> Response[None]:
+    """200 while the process serves requests."""
+    return Response(None, status_code=200)
+
+
+ROUTES = (health, health_head, ready)

@@ -70,8 +70,17 @@ def keys() -> None:
     """API keys: make one, or hash one, as a line of the keys file."""
 
 
+def _entry_name(_context: click.Context, _parameter: click.Parameter, name: str) -> str:
+    """A name the keys file can hold: one word, without ``#`` (which starts a comment)."""
+    if not name or "#" in name or len(name.split()) != 1 or name != name.strip():
+        raise click.BadParameter(f"{name!r}: a key's name is one word without spaces or '#' "
+                                 "(it is the first field of its keys-file line)")
+    return name
+
+
 @keys.command("new")
-@click.option("--name", required=True, help="Who holds the key (shown in access logs).")
+@click.option("--name", required=True, callback=_entry_name,
+              help="Who holds the key (shown in access logs).")
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
 def new(name: str, roles: tuple[str, ...]) -> None:
     """Make a key: print it once on stderr, and its keys-file line on stdout."""
@@ -81,7 +90,7 @@ def new(name: str, roles: tuple[str, ...]) -> None:
 
 
 @keys.command("hash")
-@click.option("--name", required=True)
+@click.option("--name", required=True, callback=_entry_name)
 @click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
 def hash_(name: str, roles: tuple[str, ...]) -> None:
     """Read a key on stdin; print its keys-file line."""

@@ -21,6 +21,8 @@ Client = TestClient[Litestar]
 def test_health_and_ready(client: Client, rules: Rules) -> None:
     assert client.get("/health").json() == {"status": "ok"}
     assert client.get("/ready").json() == {"status": "ready", "commit": rules.v2}
+    probe = client.head("/health")  # as load balancers probe
+    assert probe.status_code == 200 and probe.content == b""
 
 
 def test_not_ready_when_head_is_invalid(client: Client, rules: Rules) -> None:

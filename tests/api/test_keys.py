@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from api.keys import (
 )
 from api.settings import bind_address, is_loopback, keys_from_environment
 from bareme.cli import cli
+from bareme.errors import run_guarded
 
 
 def test_a_rendered_entry_identifies_its_key_only() -> None:
@@ -123,11 +125,12 @@ def test_bareme_serve_refuses_a_port_in_use(monkeypatch: pytest.MonkeyPatch) -> 
     assert f"127.0.0.1:{port} is in use" in result.output
 
 
-@pytest.mark.parametrize("url", ["bogus://x", "not a url"])
+@pytest.mark.parametrize("url", ["bogus://x", "not a url", "mysql://x", "mysql+pymysql://u:secret@x/db"])
 def test_a_bad_database_url_is_named(url: str) -> None:
     result = CliRunner().invoke(cli, ["--database-url", url, "versions"])
     assert result.exit_code != 0
     assert "--database-url" in result.output and "Traceback" not in result.output
+    assert "internal error" not in result.output and "secret" not in result.output
 
 
 def test_a_key_in_several_entries_holds_all_their_roles() -> None:
@@ -139,3 +142,21 @@ def test_a_key_in_several_entries_holds_all_their_roles() -> None:
     found = ring.identify(key)
     assert found is not None
     assert (found.name, found.roles) == ("svc", ("billing", "pricing", "tax_reviewer"))
+
+
+def test_an_unreachable_database_is_named_not_an_internal_error(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    code = run_guarded(partial(cli.main, ["--database-url",
+                                          "postgresql+psycopg://u@127.0.0.1:1/x",
+                                          "archive", "verify"]))
+    error = capsys.readouterr().err
+    assert code == 1
+    assert "cannot be used" in error and "internal error" not in error
+
+
+@pytest.mark.parametrize("name", ["a b", "", "x#y", " padded"])
+def test_a_key_name_the_keys_file_cannot_hold_is_refused_before_the_key_is_shown(
+        name: str) -> None:
+    result = CliRunner().invoke(cli, ["keys", "new", "--name", name, "--role", "billing"])
+    assert result.exit_code == 2
+    assert "one word without spaces" in result.output and "bk_" not in result.output
