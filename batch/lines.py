@@ -20,7 +20,7 @@ from batch.finish import Finisher, needs_python
 from batch.plan import QTY, Plan, is_percentage
 from batch.scan import fill
 from engine.lines import describe_line
-from engine.rating import LineKey, RuleTimeline
+from engine.rating import OVERRIDDEN, LineKey, RuleTimeline
 from engine.rules.pricing import Discount, Override, Percentage, PricingRule, UseCatalogue
 from engine.rules.ruleset import Ruleset
 
@@ -114,9 +114,9 @@ def _descriptions(ruleset: Ruleset
                        if not isinstance(v, Discount | UseCatalogue)])
             depth = max(len(getattr(v, "tiers", ())) for v in
                         (*rule.versions, *(override.versions if override else ())))
-            for vi, oi, component, tier in product(
-                    range(len(rule.versions)), prices, COMPONENTS[:5],
-                    [None, *range(1, depth + 1)]):
+            versions = range(len(rule.versions)) if override is None else [OVERRIDDEN]
+            for vi, oi, component, tier in product(versions, prices, COMPONENTS[:5],
+                                                   [None, *range(1, depth + 1)]):
                 key = LineKey(rule_id=rule.id, version_index=vi, override_index=oi,
                               component=component, tier=tier, unit_price=Decimal(0))
                 yield ((ri, vi, -1 if oi is None else oi, -1 if oi is None else ovr,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from batch.plan import QTY
 from batch.scan import attribute_column
+from engine.rating import OVERRIDDEN
 
 __all__ = ["pieces_statement"]
 
@@ -21,6 +22,10 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
     columns rather than a window. ``direct``: those columns come straight from the
     scan's sums (:func:`batch.scan.direct_rules`), which hold a row per customer and
     metric for each of ``files``.
+
+    A piece an override version prices has :data:`engine.rating.OVERRIDDEN` for version,
+    as in the engine; the marker of a rule's last segment (component 8) keeps the
+    catalogue version, whose minimum applies when the override sets none.
 
     One statement: the priced segments (``sl``) and their bands (``banded``) are
     common table expressions, held by the query while it runs. As tables of their
@@ -112,7 +117,8 @@ def pieces_statement(width: int, buckets: int | None = None, direct: bool = Fals
         UNION ALL
         SELECT {head}, 8::TINYINT, NULL, 0, 0 FROM sl WHERE last AND python
     )
-    SELECT cid, ri, vi, poi, ovr, bucket, component, tier,
+    SELECT cid, ri, CASE WHEN poi IS NULL OR component = 8 THEN vi ELSE {OVERRIDDEN} END
+               AS vi, poi, ovr, bucket, component, tier,
            price::{QTY} AS price, quantity::{QTY} AS quantity, python, single
     FROM pieces
     """

@@ -70,13 +70,12 @@ def _line(key: LineKey, group: list[Charge], timeline: RuleTimeline, commit: str
 
 def _provenance(key: LineKey, timeline: RuleTimeline, commit: str) -> Provenance:
     rule = timeline.rule
-    version = rule.versions[key.version_index]
-    base = Provenance(rule_id=rule.id, version=version.effective_from.isoformat(),
-                      path=rule.origin.path, line=version.line, blob=rule.origin.blob,
-                      commit=commit)
     override = timeline.override
     if key.override_index is None or override is None:
-        return base
+        version = rule.versions[key.version_index]
+        return Provenance(rule_id=rule.id, version=version.effective_from.isoformat(),
+                          path=rule.origin.path, line=version.line, blob=rule.origin.blob,
+                          commit=commit)
     chosen = override.versions[key.override_index]
     return Provenance(rule_id=rule.id, version=chosen.effective_from.isoformat(),
                       path=override.origin.path, line=chosen.line, blob=override.origin.blob,

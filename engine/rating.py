@@ -31,7 +31,7 @@ from engine.rules.pricing import (
 )
 from engine.timeline import utc_midnight, version_at
 
-__all__ = ["Charge", "Input", "LineKey", "RuleTimeline", "line_amount", "rate_rule",
+__all__ = ["OVERRIDDEN", "Charge", "Input", "LineKey", "RuleTimeline", "line_amount", "rate_rule",
            "round_line"]
 
 PROPORTIONAL = frozenset({"percentage", "discount"})
@@ -48,11 +48,18 @@ class Input(msgspec.Struct, frozen=True, kw_only=True):
     """For a percentage rule: the rule that charged this amount."""
 
 
+OVERRIDDEN = -1
+"""``version_index`` of a line an override version prices: the catalogue versions under
+it do not split the line (each part would be rounded apart)."""
+
+
 class LineKey(msgspec.Struct, frozen=True, kw_only=True, cache_hash=True):
     """What makes charges one line: rule, version (or override version), component, tier."""
 
     rule_id: str
     version_index: int
+    """The catalogue version, or :data:`OVERRIDDEN` when an override version sets the
+    price."""
     override_index: int | None
     """Index of the override version that set the price, if one did."""
     component: str
@@ -172,6 +179,7 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
                 model, price_index, rater = chosen, override_index, RATERS[_tag(chosen)]
         if isinstance(model, Percentage) and item.from_rule not in model.of:
             continue
+        line_index = base_index if price_index is None else OVERRIDDEN
         quantity, event_id = item.quantity, item.event_id
         before, cumulative = cumulative, cumulative + quantity
         first, last = priced == 0, position == last_position
@@ -192,14 +200,14 @@ def rate_rule(timeline: RuleTimeline, inputs: Sequence[Input]) -> list[Charge]:
             if free > 0:
                 piece = Piece(component="included", tier=None, quantity=free,
                               unit_price=ZERO, amount=ZERO)
-                append(Charge(key=key_of(base_index, price_index, piece), piece=piece, at=at,
+                append(Charge(key=key_of(line_index, price_index, piece), piece=piece, at=at,
                               event_id=event_id))
         pieces = rater(model, part)
         for piece in pieces:
-            key = known.get((base_index, price_index, piece.component, piece.tier,
+            key = known.get((line_index, price_index, piece.component, piece.tier,
                              piece.unit_price))
             if key is None or key.unit_price is not piece.unit_price:
-                key = key_of(base_index, price_index, piece)
+                key = key_of(line_index, price_index, piece)
             append(Charge(key=key, piece=piece, at=at, event_id=event_id))
         if discount is not None:
             base = sum([p.amount for p in pieces], ZERO)

@@ -341,3 +341,38 @@ def test_a_rule_that_becomes_flat_mid_period_charges_its_fee_once(tmp_path: Path
     # the units before the change, then the fee of the first flat version met, once
     assert by_customer == {"C-1": [("units", Decimal("0.80")), ("fee", Decimal("20.00"))],
                            "C-2": [("fee", Decimal("25.00"))]}
+
+
+UNDER_A_CONTRACT = """\
+rules:
+  - id: x
+    metric: m
+    unit: u
+    label: "X"
+    versions:
+      - {effective_from: 2026-01-01, model: per_unit, unit_price: "0.015"}
+      - {effective_from: 2026-10-25, model: per_unit, unit_price: "0.025"}
+"""
+CONTRACT = """\
+overrides:
+  - id: ox
+    customer_id: C-1
+    rule: x
+    versions:
+      - {effective_from: 2026-10-20, model: per_unit, unit_price: "0.5"}
+"""
+
+
+def test_a_catalogue_change_under_a_contract_price_does_not_split_its_line(
+        tmp_path: Path) -> None:
+    # Split in two, each half (0.005) would round up apart: 0.02 instead of 0.01.
+    ruleset = pricing(UNDER_A_CONTRACT,
+                      **{"rulesets/pricing/overrides/contracts.yaml": CONTRACT})
+    records = [record("0.01", "2026-10-21T10:00:00Z"), record("0.01", "2026-10-26T10:00:00Z"),
+               record("1", "2026-10-03T10:00:00Z")]
+    expected = engine_rows(ruleset, records)
+    assert batch_rows(ruleset, [store_records(tmp_path, records)]) == expected
+    assert amounts(expected) == [
+        ("2026-01-01", "units", None, Decimal(1), Decimal("0.02")),
+        ("2026-10-20", "units", None, Decimal("0.02"), Decimal("0.01")),
+    ]
