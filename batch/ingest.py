@@ -38,7 +38,7 @@ from batch.mediate import (
     settle,
 )
 from batch.normalise import Mediation, Reject, utc_now
-from batch.store import UsageStore
+from batch.store import UsageStore, stored_under
 from engine.diagnostics import Diagnostic, DiagnosticsError
 
 __all__ = ["MEMORY_LIMIT", "IngestReport", "ingest"]
@@ -48,7 +48,7 @@ MEMORY_LIMIT = "1GB"
 _COPY = """
     COPY (SELECT event_id, customer_id, metric, quantity, timestamp, attributes, source, row
           FROM fresh WHERE kind = ? AND period = ?)
-    TO 'TARGET' (FORMAT parquet, COMPRESSION zstd)
+    TO {target} (FORMAT parquet, COMPRESSION zstd, KV_METADATA {{{pairs}}})
 """
 Progress = Callable[[str, int, int], None]
 """``(what, done, total)``: bytes of the input read, then the stages of storing."""
@@ -118,7 +118,7 @@ def _run(connection: duckdb.DuckDBPyConnection, run: str, paths: list[Path],
         report = replace(report, rejects_file=str(store.write_rejects(run, _rejects(connection))))
     if read and Decimal(rejected) / Decimal(read) > max_error_rate:
         return report
-    counts = _store(connection, run, store, closed.pairs(), progress)
+    counts = _store(connection, run, store, closed.pairs(), mediation, progress)
     late = sum(n for (kind, _), n in counts.items() if kind == "late")
     return replace(report, stored=sum(counts.values()) - late, late=late, refused=False,
                    periods=tuple(sorted({p for _, p in counts})))
@@ -135,7 +135,8 @@ def _reject_conflicts(connection: duckdb.DuckDBPyConnection) -> None:
 
 
 def _store(connection: duckdb.DuckDBPyConnection, run: str, store: UsageStore,
-           closed: Iterable[tuple[str, str]], progress: Progress) -> dict[tuple[str, str], int]:
+           closed: Iterable[tuple[str, str]], mediation: Mediation,
+           progress: Progress) -> dict[tuple[str, str], int]:
     """Write the fresh rows, one file per (kind, period); return the rows of each."""
     pairs = sorted(closed)
     connection.register("closed_pairs", pa.table({
@@ -143,12 +144,16 @@ def _store(connection: duckdb.DuckDBPyConnection, run: str, store: UsageStore,
         "period": pa.array([p for _, p in pairs], pa.string())}))
     connection.execute("CREATE TABLE closed AS SELECT * FROM closed_pairs")
     fresh(connection)
-    parts = connection.execute("SELECT DISTINCT kind, period FROM fresh ORDER BY ALL").fetchall()
+    parts = connection.execute("SELECT kind, period, list(DISTINCT metric ORDER BY metric) "
+                               "FROM fresh GROUP BY ALL ORDER BY ALL").fetchall()
     counts: dict[tuple[str, str], int] = {}
-    for number, (kind, period) in enumerate(parts):
+    for number, (kind, period, metrics) in enumerate(parts):
         progress("store", number, len(parts))
         rows: list[int] = []
-        store.publish(kind, period, run, partial(_copy, connection, kind, period, rows))
+        metadata = stored_under(mediation.zone, {m: mediation.metrics[m].unit
+                                                 for m in metrics if m in mediation.metrics})
+        store.publish(kind, period, run,
+                      partial(_copy, connection, kind, period, metadata, rows))
         counts[(kind, period)] = rows[0]
     progress("store", len(parts), len(parts))
     return counts
@@ -184,12 +189,20 @@ def _whole_parquet(connection: duckdb.DuckDBPyConnection, path: Path, fi: int,
             message=f"cannot read this parquet file, nothing was stored: {exc}")]) from None
 
 
-def _copy(connection: duckdb.DuckDBPyConnection, kind: str, period: str, rows: list[int],
-          target: Path) -> None:
-    """Write the fresh rows of one partition to ``target``; append their count to ``rows``."""
-    quoted = str(target).replace("'", "''")  # a file of the data directory
-    ((count,),) = connection.execute(_COPY.replace("TARGET", quoted), [kind, period]).fetchall()
+def _copy(connection: duckdb.DuckDBPyConnection, kind: str, period: str,
+          metadata: dict[str, str], rows: list[int], target: Path) -> None:
+    """Write the fresh rows of one partition to ``target``; append their count to ``rows``.
+
+    ``metadata`` goes into the file's key-value metadata (:func:`batch.store.stored_under`).
+    """
+    pairs = ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in metadata.items())
+    ((count,),) = connection.execute(
+        _COPY.format(target=_literal(str(target)), pairs=pairs), [kind, period]).fetchall()
     rows.append(int(count))
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 def _rejects(connection: duckdb.DuckDBPyConnection) -> Iterable[Reject]:

@@ -37,6 +37,7 @@ from batch.output import Describer, LineTotals, line_totals, write_lines, write_
 from batch.plan import build_plan
 from batch.price import pieces_statement
 from batch.scan import Unrated, direct_rules, load_plan, pivoted, route, scan
+from batch.store import check_stored
 from engine.rules.ruleset import Ruleset
 from engine.timeline import BillingPeriod
 
@@ -55,6 +56,8 @@ class Rating:
                  progress: Progress | None = None, threads: int | None = None,
                  memory_limit: str | None = None, spill: Path | None = None) -> None:
         self.ruleset = ruleset
+        check_stored(files, ruleset.zone, {m: metric.unit for m, metric in
+                                           ruleset.metrics.items()})
         plan = build_plan(ruleset, period)
         config: dict[str, str | bool | int | float | list[str]] = (
             {"threads": threads} if threads else {})

@@ -11,20 +11,22 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import msgspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from batch.normalise import QUANTITY_SCALE, Normalised, Reject
+from engine.diagnostics import Diagnostic, DiagnosticsError
 from engine.usage import UsageRecord
 
-__all__ = ["SCHEMA", "UsageStore"]
+__all__ = ["SCHEMA", "UsageStore", "check_stored", "stored_under"]
 
 SCHEMA = pa.schema([
     ("event_id", pa.string()),
@@ -37,6 +39,49 @@ SCHEMA = pa.schema([
     ("row", pa.int64()),
 ])
 """Columns of a stored usage partition."""
+
+
+_ZONE, _UNITS = "bareme.timezone", "bareme.units"
+"""Keys of a stored file's metadata: the rules' terms its rows were normalised in."""
+
+
+def stored_under(zone: ZoneInfo, units: Mapping[str, str]) -> dict[str, str]:
+    """A stored file's metadata: the time zone of its months, its metrics' units."""
+    return {_ZONE: zone.key, _UNITS: msgspec.json.encode(dict(sorted(units.items()))).decode()}
+
+
+def check_stored(files: Iterable[Path], zone: ZoneInfo, units: Mapping[str, str]) -> None:
+    """Refuse to rate ``files`` with rules in other terms than they were stored in.
+
+    A partition holds a month of the time zone of the rules it was ingested with, and
+    quantities in their metrics' units then: under other rules, the month would miss
+    records and the quantities be priced in the wrong unit. Files without this metadata
+    (stored before it was kept) are taken as they are.
+    """
+    problems = []
+    for path in files:
+        try:
+            found = pq.read_metadata(path).metadata or {}
+        except (pa.ArrowException, OSError):
+            continue  # named by the scan, which reads every file's statistics
+        stored_zone = found.get(_ZONE.encode(), b"").decode()
+        if stored_zone and stored_zone != zone.key:
+            problems.append(Diagnostic(
+                path=str(path), line=0, column=0, code="usage.stored_in_other_terms",
+                message=f"stored as months of {stored_zone}, but these rules reckon months "
+                        f"in {zone.key}: re-ingest the usage with these rules, or rate with "
+                        f"rules in {stored_zone}"))
+        stored_units = msgspec.json.decode(found.get(_UNITS.encode(), b"{}"),
+                                           type=dict[str, str])
+        for metric, unit in sorted(stored_units.items()):
+            if units.get(metric, unit) != unit:
+                problems.append(Diagnostic(
+                    path=str(path), line=0, column=0, code="usage.stored_in_other_terms",
+                    message=f"quantities of {metric!r} were stored in {unit}, but these "
+                            f"rules price it in {units[metric]}: re-ingest the usage with "
+                            "these rules, or rate with rules of the same unit"))
+    if problems:
+        raise DiagnosticsError(problems)
 
 
 class UsageStore:

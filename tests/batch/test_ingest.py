@@ -515,3 +515,27 @@ def test_too_small_a_memory_limit_is_named_not_a_crash(repo: GitRepo, tmp_path: 
                     str(write(tmp_path, "a.csv", GOOD)), "--memory-limit", "1KB")
     assert result.exit_code == 1
     assert "ingest failed, nothing was stored" in result.output
+
+
+def test_rules_in_other_terms_than_the_stored_usage_are_refused(repo: GitRepo,
+                                                                tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert bareme(repo, data, "usage", "ingest", str(write(tmp_path, "a.csv", GOOD))
+                  ).exit_code == 0
+    paris = repo.git("rev-parse", "HEAD")
+    # Months of New York: the Paris partition of October misses records of that month.
+    repo.commit("other zone", {"rulesets/ruleset.yaml": "timezone: America/New_York\n"})
+    refused = bareme(repo, data, "rate", "--period", "2026-10")
+    assert refused.exit_code == 1
+    assert "stored as months of Europe/Paris" in str(refused.exception)
+    assert "America/New_York" in str(refused.exception)
+    # Hours became minutes: the stored quantities are hours.
+    repo.commit("minutes", {"rulesets/ruleset.yaml": "timezone: Europe/Paris\n",
+                            "rulesets/metrics.yaml": METRICS.replace(
+                                "id: compute.vcpu_hours\n        unit: h",
+                                "id: compute.vcpu_hours\n        unit: min")})
+    refused = bareme(repo, data, "rate", "--period", "2026-10")
+    assert refused.exit_code == 1
+    assert "'compute.vcpu_hours' were stored in h" in str(refused.exception)
+    assert "usage.stored_in_other_terms" in str(refused.exception)
+    assert bareme(repo, data, "rate", "--period", "2026-10", "--rev", paris).exit_code == 0
