@@ -8,6 +8,7 @@ tables and nothing else, and can change nothing that is archived.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -21,7 +22,8 @@ from archive.context import Archive
 from archive.db import session
 from archive.records import DocumentRow
 
-__all__ = ["TABLES", "QueryRefused", "QueryResult", "connect", "query", "read_only"]
+__all__ = ["TABLES", "QueryLimits", "QueryRefused", "QueryResult", "connect", "query",
+           "read_only"]
 
 _MONEY = pa.decimal128(18, 2)
 _EXACT = pa.decimal128(38, 12)
@@ -43,6 +45,17 @@ TABLES: dict[str, list[tuple[str, pa.DataType]]] = {
               ("exemption_code", pa.string())],
     "mentions": [("number", pa.string()), ("id", pa.string()), ("text", pa.string())],
 }
+
+
+class QueryLimits(msgspec.Struct, frozen=True, kw_only=True):
+    """Bounds of one query, so that a query cannot exhaust a server."""
+
+    rows: int = 100_000
+    """Most rows answered; a query giving more is refused (add a LIMIT, or aggregate)."""
+    seconds: float = 30.0
+    """Longest run; a query still running then is interrupted and refused."""
+    memory: str = "512MB"
+    """DuckDB memory limit of the query."""
 
 
 class QueryResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -99,9 +112,12 @@ def _date(iso: str) -> Any:
     return date.fromisoformat(iso)
 
 
-def connect(archive: Archive) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB holding the archive's tables, with outside access switched off."""
-    connection = duckdb.connect(":memory:")
+def connect(archive: Archive, memory: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB holding the archive's tables, with outside access switched off.
+
+    ``memory``: DuckDB's memory limit, fixed with the rest of the configuration.
+    """
+    connection = duckdb.connect(":memory:", config={"memory_limit": memory} if memory else {})
     for name, rows in _records(archive).items():
         schema = pa.schema(TABLES[name])
         table = pa.Table.from_pylist(rows, schema=schema)
@@ -142,13 +158,30 @@ def read_only(sql: str) -> None:
                                "statements are allowed")
 
 
-def query(archive: Archive, sql: str) -> QueryResult:
-    """Run ``sql`` (read-only: :func:`read_only`) over the archive's tables."""
+def query(archive: Archive, sql: str, limits: QueryLimits | None = None) -> QueryResult:
+    """Run ``sql`` (read-only: :func:`read_only`) over the archive's tables.
+
+    Within ``limits`` when given: :class:`QueryRefused` beyond them.
+    """
     read_only(sql)
-    connection = connect(archive)
+    connection = connect(archive, limits.memory if limits else None)
+    timer = threading.Timer(limits.seconds, connection.interrupt) if limits else None
     try:
+        if timer is not None:
+            timer.start()
         cursor = connection.execute(sql)
         columns = tuple(d[0] for d in cursor.description or ())
-        return QueryResult(columns=columns, rows=tuple(tuple(r) for r in cursor.fetchall()))
+        rows = (cursor.fetchall() if limits is None
+                else cursor.fetchmany(limits.rows + 1))
+        if limits is not None and len(rows) > limits.rows:
+            raise QueryRefused(f"the query gives more than {limits.rows} rows; add a LIMIT "
+                               "or aggregate")
+        return QueryResult(columns=columns, rows=tuple(tuple(r) for r in rows))
+    except duckdb.InterruptException:
+        assert limits is not None  # only the timer interrupts
+        raise QueryRefused(f"the query ran longer than {limits.seconds:g} s and was "
+                           "stopped") from None
     finally:
+        if timer is not None:
+            timer.cancel()
         connection.close()

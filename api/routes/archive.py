@@ -13,8 +13,12 @@ from api.errors import ApiProblem
 from api.routes.common import problems, secured, services
 from api.wire import QueryOut, QueryRequest, VerifyOut
 from archive import query, verify
+from archive.query import QueryLimits
 
 __all__ = ["ROUTES"]
+
+QUERY_LIMITS = QueryLimits()
+"""Bounds of a query over HTTP: rows answered, seconds, memory (docs/api.md)."""
 
 
 @get("/v1/archive/verify", **secured("auditor", "tax_reviewer"), sync_to_thread=True,
@@ -32,11 +36,14 @@ def verify_archive(state: State) -> VerifyOut:
       summary="Read-only SQL over documents, lines, taxes and mentions",
       responses=problems("malformed-json", "invalid-request", "invalid-query", "too-large"))
 def query_archive(data: JSONBody[QueryRequest], state: State) -> QueryOut:
-    """Run one or more ``SELECT`` statements; a write or a file access is refused (422)."""
+    """Run one or more ``SELECT`` statements; a write or a file access is refused (422).
+
+    At most 100,000 rows, 30 seconds and 512 MB of DuckDB memory; beyond, 422.
+    """
     archive = services(state).archive.get()
     try:
         with archive_errors():
-            result = query(archive, data.sql)
+            result = query(archive, data.sql, QUERY_LIMITS)
     except duckdb.Error as exc:
         raise ApiProblem("invalid-query", str(exc)) from None
     return QueryOut(columns=list(result.columns),

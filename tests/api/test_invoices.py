@@ -135,6 +135,27 @@ def test_a_query_that_writes_or_reads_files_is_422(http: TestClient[Litestar],
     problem(response, 422, "invalid-query")
 
 
+def test_a_query_is_bounded_in_rows_time_and_memory(http: TestClient[Litestar],
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from api.routes import archive as route
+    from archive.query import QueryLimits
+
+    monkeypatch.setattr(route, "QUERY_LIMITS", QueryLimits(rows=10, seconds=0.5,
+                                                           memory="64MB"))
+    ask = {"headers": auth("tax_reviewer")}
+    assert http.post("/v1/archive/query", json={"sql": "SELECT * FROM range(10)"},
+                     **ask).status_code == 200
+    data = problem(http.post("/v1/archive/query", json={"sql": "SELECT * FROM range(11)"},
+                             **ask), 422, "invalid-query")
+    assert "more than 10 rows" in data["detail"]
+    endless = "SELECT count(*) FROM range(100000000000) a"
+    data = problem(http.post("/v1/archive/query", json={"sql": endless}, **ask), 422,
+                   "invalid-query")
+    assert "longer than 0.5 s" in data["detail"]
+    greedy = "SELECT list(range) FROM range(100000000)"
+    problem(http.post("/v1/archive/query", json={"sql": greedy}, **ask), 422, "invalid-query")
+
+
 ACCESS = [
     ("POST", "/v1/invoices", {"billing"}),
     ("GET", "/v1/invoices/F-2026-000001", {"billing", "auditor", "tax_reviewer"}),
