@@ -21,6 +21,8 @@ class LoadContext:
         """Places where the schema failed; items containing one are not built."""
         self.rule_ids: set[str] = set()
         """Ids of every pricing rule written in the files, built or not."""
+        self.written_rules: list[tuple[str, str, int]] = []
+        """(id, file, position in its ``rules``) of every pricing rule written, in order."""
 
     def is_valid(self, filename: str, pointer: PathKey) -> bool:
         """Whether no schema error lies at or below ``pointer`` in ``filename``."""

@@ -45,6 +45,7 @@ def load_ruleset(source: RuleSource) -> LoadResult:
     built = {rule.id for rule in items["rules"]}
     declared = frozenset(ctx.rule_ids) - built
     check_rules(ctx, items["rules"], declared)
+    _unbuilt_duplicates(ctx, {(r.origin.path, r.origin.pointer) for r in items["rules"]})
     check_overrides(ctx, items["overrides"], items["rules"], declared)
     finished: dict[str, Any] = {"manifest": manifest}
     for family in FAMILIES:
@@ -68,10 +69,34 @@ def _load_file(ctx: LoadContext, family: Family, file: RuleFile, out: list[Any])
     if data is None:
         return False
     if family.name == "rules" and isinstance(data.get("rules"), list):
-        ctx.rule_ids.update(raw["id"] for raw in data["rules"]
-                            if isinstance(raw, dict) and isinstance(raw.get("id"), str))
+        written = [(raw["id"], file.path, index) for index, raw in enumerate(data["rules"])
+                   if isinstance(raw, dict) and isinstance(raw.get("id"), str)]
+        ctx.rule_ids.update(rule_id for rule_id, _, _ in written)
+        ctx.written_rules.extend(written)
     out.extend(family.build(ctx, file.path, file.blob, data))
     return not any(f == file.path for f, _ in ctx.invalid)
+
+
+def _unbuilt_duplicates(ctx: LoadContext, built: set[tuple[str, Any]]) -> None:
+    """Report a rule id written twice when one of the two was not built.
+
+    Two built rules with one id are :func:`check_rules`' to report; a rule with a problem
+    of its own is not built, and its id would otherwise be checked only once that
+    problem is fixed.
+    """
+    first: dict[str, tuple[str, int]] = {}
+    for rule_id, path, index in ctx.written_rules:
+        if rule_id not in first:
+            first[rule_id] = (path, index)
+            continue
+        was_path, was_index = first[rule_id]
+        if ((was_path, ("rules", was_index)) in built
+                and (path, ("rules", index)) in built):
+            continue
+        line = ctx.line_of(was_path, ("rules", was_index, "id"))
+        ctx.report(path, ("rules", index, "id"), "rule.duplicate_id",
+                   f"rule id {rule_id!r} is already used at {was_path}:{line}; ids must be "
+                   "unique")
 
 
 def _parse(ctx: LoadContext, file: RuleFile, schema: str) -> dict[str, Any] | None:
@@ -108,17 +133,21 @@ def _manifest(ctx: LoadContext, files: Sequence[RuleFile]) -> Manifest | None:
                     "and 'currency: EUR'"))
         return None
     data = _parse(ctx, file, "ruleset")
+    located = ctx.files.get(file.path)
+    fields = located.data if located is not None and isinstance(located.data, dict) else {}
+    zone = fields.get("timezone")
+    # Checked even when another field fails its schema: every problem at once.
+    if isinstance(zone, str) and ctx.is_valid(file.path, ("timezone",)):
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            ctx.report(file.path, ("timezone",), "manifest.timezone.unknown",
+                       f"unknown time zone {zone!r}; use an IANA name such as "
+                       "Europe/Paris")
+            return None
     if data is None:
         return None
-    manifest = msgspec.convert(data, Manifest)
-    try:
-        ZoneInfo(manifest.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        ctx.report(file.path, ("timezone",), "manifest.timezone.unknown",
-                   f"unknown time zone {manifest.timezone!r}; use an IANA name such as "
-                   "Europe/Paris")
-        return None
-    return manifest
+    return msgspec.convert(data, Manifest)
 
 
 class RulesetCache:

@@ -142,18 +142,15 @@ def test_a_query_is_bounded_in_rows_time_and_memory(http: TestClient[Litestar],
 
     monkeypatch.setattr(route, "QUERY_LIMITS", QueryLimits(rows=10, seconds=0.5,
                                                            memory="64MB"))
-    ask = {"headers": auth("tax_reviewer")}
-    assert http.post("/v1/archive/query", json={"sql": "SELECT * FROM range(10)"},
-                     **ask).status_code == 200
-    data = problem(http.post("/v1/archive/query", json={"sql": "SELECT * FROM range(11)"},
-                             **ask), 422, "invalid-query")
+    def ask(sql: str) -> Any:
+        return http.post("/v1/archive/query", json={"sql": sql}, headers=auth("tax_reviewer"))
+
+    assert ask("SELECT * FROM range(10)").status_code == 200
+    data = problem(ask("SELECT * FROM range(11)"), 422, "invalid-query")
     assert "more than 10 rows" in data["detail"]
-    endless = "SELECT count(*) FROM range(100000000000) a"
-    data = problem(http.post("/v1/archive/query", json={"sql": endless}, **ask), 422,
-                   "invalid-query")
+    data = problem(ask("SELECT count(*) FROM range(100000000000) a"), 422, "invalid-query")
     assert "longer than 0.5 s" in data["detail"]
-    greedy = "SELECT list(range) FROM range(100000000)"
-    problem(http.post("/v1/archive/query", json={"sql": greedy}, **ask), 422, "invalid-query")
+    problem(ask("SELECT list(range) FROM range(100000000)"), 422, "invalid-query")
 
 
 ACCESS = [

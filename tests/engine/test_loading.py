@@ -128,3 +128,26 @@ def test_checks_across_files_run_even_when_an_item_fails_its_schema() -> None:
     # 'bare' is written, though not built: only the rule nowhere to be found is unknown
     unknown = [p.message for p in problems if p.code == "pricing.percentage.unknown_rule"]
     assert len(unknown) == 1 and "'gone'" in unknown[0]
+
+
+def test_an_id_written_twice_is_reported_though_one_of_the_two_fails_its_schema() -> None:
+    rule = ('rules:\n  - id: same\n    metric: {metric}\n    unit: u\n    label: "R"\n'
+            "    versions:\n      - effective_from: 2026-01-01\n        model: per_unit\n"
+            "        unit_price: {price}\n")
+    files = {**MANIFEST,
+             "rulesets/pricing/a.yaml": rule.format(metric="m1", price='"1"'),
+             "rulesets/pricing/b.yaml": rule.format(metric="m2", price="0.05")}
+    _, problems = load_ruleset(StaticSource(files))
+    found = [(p.path, p.line, p.code) for p in problems]
+    assert ("rulesets/pricing/b.yaml", 7, "amount.bare_number") in [
+        (path, 7, code) for path, _, code in found]
+    duplicate = [p for p in problems if p.code == "rule.duplicate_id"]
+    assert [(p.path, p.line) for p in duplicate] == [("rulesets/pricing/b.yaml", 2)]
+    assert "already used at rulesets/pricing/a.yaml:2" in duplicate[0].message
+
+
+def test_an_unknown_time_zone_is_reported_beside_another_manifest_problem() -> None:
+    files = {"rulesets/ruleset.yaml": "timezone: Mars/Olympus\ncurrency: EURO\n"}
+    _, problems = load_ruleset(StaticSource(files))
+    assert {(p.line, p.code) for p in problems} >= {
+        (1, "manifest.timezone.unknown"), (2, "schema.invalid_value")}
