@@ -83,20 +83,25 @@ def normalise(row: Mapping[str, Any], source: str, number: int,
     unit = row.get("unit")
     record, problems = parse_record(fields, source, number)
     event_id = str(row.get("event_id") or "")
-    if record is None:
-        return [_reject(source, number, d.message, d.code, row, event_id) for d in problems]
-    rejects: list[Reject] = []
+    rejects = [_reject(source, number, d.message, d.code, row, event_id) for d in problems]
 
     def refuse(field: str, code: str, reason: str) -> None:
         rejects.append(Reject(source=source, row=number, field=field,
                               value=_text(row.get(field)), code=code, reason=reason,
                               event_id=event_id))
 
-    if record.metric not in mediation.rated:
-        refuse("metric", "usage.unknown_metric", f"no rule rates metric {record.metric!r}")
-    if mediation.customers is not None and record.customer_id not in mediation.customers:
+    # Every reason of the row, also when a field of its own is bad.
+    flagged = {r.field for r in rejects}
+    metric, customer_id = ((record.metric, record.customer_id) if record is not None
+                           else (row.get("metric"), row.get("customer_id")))
+    if "metric" not in flagged and isinstance(metric, str) and metric not in mediation.rated:
+        refuse("metric", "usage.unknown_metric", f"no rule rates metric {metric!r}")
+    if ("customer_id" not in flagged and isinstance(customer_id, str)
+            and mediation.customers is not None and customer_id not in mediation.customers):
         refuse("customer_id", "usage.unknown_customer",
-               f"customer {record.customer_id!r} is not a known customer")
+               f"customer {customer_id!r} is not a known customer")
+    if record is None:
+        return rejects
     quantity = _convert(record.quantity, record.metric, unit, mediation, refuse)
     if rejects or quantity is None:
         return rejects

@@ -539,3 +539,17 @@ def test_rules_in_other_terms_than_the_stored_usage_are_refused(repo: GitRepo,
     assert "'compute.vcpu_hours' were stored in h" in str(refused.exception)
     assert "usage.stored_in_other_terms" in str(refused.exception)
     assert bareme(repo, data, "rate", "--period", "2026-10", "--rev", paris).exit_code == 0
+
+
+def test_a_rejected_row_gives_every_reason_at_once(repo: GitRepo, tmp_path: Path) -> None:
+    customers = write(tmp_path, "customers.yaml", "- id: C-1\n  name: Un\n")
+    line = ('{"event_id": "k6", "customer_id": "Kx", "metric": "nope", "quantity": "-1", '
+            '"timestamp": "2026-10-05T10:00:00"}\n')
+    data = tmp_path / "data"
+    result = bareme(repo, data, "usage", "ingest", str(write(tmp_path, "k.jsonl", line)),
+                    "--customers", str(customers), "--max-error-rate", "1")
+    assert result.exit_code == 0, result.output
+    (rejects,) = (data / "rejects").glob("*.jsonl")
+    codes = sorted(json.loads(text)["code"] for text in rejects.read_text().splitlines())
+    assert codes == ["usage.bad_quantity", "usage.bad_timestamp", "usage.unknown_customer",
+                     "usage.unknown_metric"]
