@@ -70,9 +70,13 @@ def parse_key_file(text: str, source: str) -> tuple[ApiKey, ...]:
                                "(see 'bareme keys new')")
         name, roles, hashed = parts
         scheme, salt, digest = hashed.split(":")
-        if scheme != _SCHEME or not _is_hex(salt) or len(digest) != 64 or not _is_hex(digest):
+        if scheme != _SCHEME:
             raise KeyFileError(f"{source}:{number}: unsupported hash {scheme!r}; expected "
                                "sha256:<hex salt>:<64 hex digits>")
+        if not _is_hex(salt) or len(digest) != 64 or not _is_hex(digest):
+            raise KeyFileError(f"{source}:{number}: the salt and digest must be hexadecimal, "
+                               "the digest 64 digits: sha256:<hex salt>:<64 hex digits> (see "
+                               "'bareme keys new')")
         keys.append(ApiKey(name=name, roles=_roles(roles.split(","), f"{source}:{number}"),
                            salt=salt, digest=digest))
     return tuple(keys)

@@ -51,11 +51,15 @@ class RuleBook:
         """The git store."""
         return self.access.store
 
-    def commit(self, rev: str | None = None, as_known_at: str | None = None) -> str:
-        """The commit SHA of a revision, of an instant of knowledge, or of ``HEAD``."""
+    def commit(self, rev: str | None = None, as_known_at: str | None = None,
+               field: str = "rev") -> str:
+        """The commit SHA of a revision, of an instant of knowledge, or of ``HEAD``.
+
+        ``field`` names ``rev`` in messages (``base``, ``head``…).
+        """
         if rev is not None and not rev.strip():
-            raise RevisionError("'rev' is empty; give a commit SHA, a branch or a tag, or "
-                                "leave it out for HEAD")
+            raise RevisionError(f"{field!r} is empty; give a commit SHA, a branch or a tag"
+                                + (", or leave it out for HEAD" if field == "rev" else ""))
         if rev and as_known_at:
             raise RevisionError("give either 'rev' or 'as_known_at', not both")
         if as_known_at:
@@ -104,6 +108,7 @@ class RuleBook:
             raise DiagnosticsError(problems)
         return ruleset
 
-    def at(self, rev: str | None = None, as_known_at: str | None = None) -> Ruleset:
+    def at(self, rev: str | None = None, as_known_at: str | None = None,
+           field: str = "rev") -> Ruleset:
         """The ruleset of :meth:`commit`."""
-        return self.ruleset(self.commit(rev, as_known_at))
+        return self.ruleset(self.commit(rev, as_known_at, field))

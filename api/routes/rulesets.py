@@ -54,7 +54,8 @@ def validate_files(data: JSONBody[ValidateRequest], state: State) -> ValidationO
     if data.base is not None:
         rules = services(state).rules
         with rules_errors():
-            files.update((f.path, f.data) for f in rules.store.read_files(rules.commit(data.base)))
+            files.update((f.path, f.data) for f in rules.store.read_files(
+                rules.commit(data.base, field="base")))
     outside = [refused for path in sorted(data.files) if (refused := _refused(path))]
     files.update(data.files)
     ruleset, diagnostics = load_ruleset(StaticSource(files))
@@ -72,7 +73,7 @@ def diff(base: FromQuery[str], head: FromQuery[str], state: State) -> DiffOut:
     """Rule by rule and version by version, from ``base`` to ``head``."""
     rules = services(state).rules
     with rules_errors():
-        before, after = rules.at(base), rules.at(head)
+        before, after = rules.at(base, field="base"), rules.at(head, field="head")
     return changes_out(before.commit, after.commit, compare_rulesets(before, after))
 
 

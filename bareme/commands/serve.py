@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -52,7 +53,10 @@ def serve(settings: Settings, host: str, port: int, customers: str | None, serve
     except (KeyFileError, ValueError) as exc:
         raise UserError(str(exc)) from None
     if not keys and not dev:
-        raise UserError("no API keys: set BAREME_API_KEYS_FILE (see 'bareme keys new') or "
+        given = [name for name in ("BAREME_API_KEYS_FILE", "BAREME_API_KEYS")
+                 if os.environ.get(name)]
+        raise UserError(f"no API keys: {' and '.join(given)} hold(s) none" if given else
+                        "no API keys: set BAREME_API_KEYS_FILE (see 'bareme keys new') or "
                         "BAREME_API_KEYS, or use --dev on a loopback host")
     try:
         preflight(api_settings)

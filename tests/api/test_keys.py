@@ -160,3 +160,21 @@ def test_a_key_name_the_keys_file_cannot_hold_is_refused_before_the_key_is_shown
     result = CliRunner().invoke(cli, ["keys", "new", "--name", name, "--role", "billing"])
     assert result.exit_code == 2
     assert "one word without spaces" in result.output and "bk_" not in result.output
+
+
+def test_a_malformed_digest_is_named_as_such() -> None:
+    with pytest.raises(KeyFileError, match="must be hexadecimal"):
+        parse_key_file("svc billing sha256:zz:yy\n", "keys.txt")
+    with pytest.raises(KeyFileError, match="unsupported hash 'md5'"):
+        parse_key_file("svc billing md5:ab:cd\n", "keys.txt")
+
+
+def test_an_empty_keys_file_is_named_as_empty(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "keys.txt"
+    empty.write_text("# no keys yet\n")
+    monkeypatch.setenv("BAREME_API_KEYS_FILE", str(empty))
+    monkeypatch.delenv("BAREME_API_KEYS", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--port", "1"])
+    assert result.exit_code == 1
+    assert "BAREME_API_KEYS_FILE hold(s) none" in result.output

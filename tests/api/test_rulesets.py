@@ -111,6 +111,18 @@ def test_diff_needs_two_known_revisions(client: Client) -> None:
             400, "bad-request")
 
 
+def test_an_empty_base_or_head_is_named(client: Client) -> None:
+    data = problem(client.get("/v1/diff", params={"base": "", "head": "HEAD"},
+                              headers=auth("pricing")), 422, "unknown-revision")
+    assert data["detail"].startswith("'base' is empty")
+    data = problem(client.get("/v1/diff", params={"base": "HEAD", "head": " "},
+                              headers=auth("pricing")), 422, "unknown-revision")
+    assert data["detail"].startswith("'head' is empty")
+    data = problem(client.post("/v1/rulesets/validate", json={"files": {}, "base": ""},
+                               headers=auth("pricing")), 422, "unknown-revision")
+    assert data["detail"].startswith("'base' is empty")
+
+
 def test_uploads_at_paths_no_rule_is_read_from_are_named(client: Client) -> None:
     negative = PRICING_V1.replace('unit_price: "0.0450"', 'unit_price: "-1"')
     paths = {"rulesets//pricing//x.yaml": "upload.bad_path",
