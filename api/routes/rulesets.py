@@ -83,9 +83,9 @@ def _refused(path: str) -> Diagnostic | None:
     if not path.startswith(RULE_ROOTS):
         code, message = "upload.outside_rules", (f"not under {' or '.join(RULE_ROOTS)}; "
                                                  "not a rule file")
-    elif any(part in ("", ".", "..") or part.startswith(".") for part in parts):
+    elif any(part in ("", ".", "..") for part in parts):
         code, message = "upload.bad_path", ("a path of the repository is written plainly: "
-                                            "no empty, '.', '..' or hidden parts")
+                                            "no empty, '.' or '..' parts")
     elif path != MANIFEST_PATH and not any(f.claims(path) for f in FAMILIES):
         code, message = "upload.ignored", ("no rule file is read from this path (rule files "
                                            "end in .yaml or .yml, under a known folder)")

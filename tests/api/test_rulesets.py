@@ -127,7 +127,7 @@ def test_uploads_at_paths_no_rule_is_read_from_are_named(client: Client) -> None
     negative = PRICING_V1.replace('unit_price: "0.0450"', 'unit_price: "-1"')
     paths = {"rulesets//pricing//x.yaml": "upload.bad_path",
              "rulesets/../x.yaml": "upload.bad_path",
-             "rulesets/.hidden.yaml": "upload.bad_path",
+             "rulesets/.hidden.yaml": "upload.ignored",
              "rulesets/pricing/x.YAML": "upload.ignored",
              "notes.txt": "upload.outside_rules"}
     files = {"rulesets/ruleset.yaml": MANIFEST, **dict.fromkeys(paths, negative)}
