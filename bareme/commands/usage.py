@@ -84,12 +84,16 @@ def late_command(settings: Settings, period: str | None) -> None:
     if not files:
         click.echo("no late events")
         return
-    query = ("SELECT strftime(timestamp, '%Y-%m-%dT%H:%M:%S.%fZ'), customer_id, metric, "
+    query = ("SELECT regexp_extract(filename, 'period=([0-9]{4}-[0-9]{2})', 1), "
+             "strftime(timestamp, '%Y-%m-%dT%H:%M:%S.%fZ'), customer_id, metric, "
              "CAST(quantity AS VARCHAR), event_id, source, row "
-             "FROM read_parquet(?) ORDER BY timestamp, event_id")
+             "FROM read_parquet(?, filename = true, hive_partitioning = false) "
+             "ORDER BY 1, timestamp, event_id")
     connection = duckdb.connect()
     connection.execute("SET TimeZone = 'UTC'")
     rows = connection.execute(query, [[str(p) for p in files]]).fetchall()
+    click.echo("\t".join(("period", "timestamp", "customer_id", "metric", "quantity",
+                           "event_id", "source", "row")))
     for row in rows:
         click.echo("\t".join(str(v) for v in row))
 

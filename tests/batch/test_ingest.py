@@ -201,7 +201,10 @@ def test_late_events_are_kept_apart_and_listed(repo: GitRepo, tmp_path: Path) ->
     assert [e for e, *_ in stored(data)] == ["e3"]
     assert [e for e, *_ in stored(data, "late")] == ["e1", "e2"]
     listed = bareme(repo, data, "usage", "late", "--period", "2026-10")
-    assert "e1" in listed.output and "e2" in listed.output
+    header, *rows = listed.output.splitlines()
+    assert header.split("\t")[:3] == ["period", "timestamp", "customer_id"]
+    assert [(r.split("\t")[0], r.split("\t")[5]) for r in rows] == [
+        ("2026-10", "e2"), ("2026-10", "e1")]  # by instant
 
 
 def test_rate_writes_exact_lines(repo: GitRepo, tmp_path: Path) -> None:
