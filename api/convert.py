@@ -7,7 +7,7 @@ own bytes, so that they equal what ``bareme evaluate`` prints.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import msgspec
@@ -35,7 +35,7 @@ from engine.units import in_canonical_unit
 from engine.usage import RESERVED_NAMES, UsageRecord, parse_record, plain_record
 
 __all__ = ["USAGE_SOURCE", "changes_out", "customer_of", "diagnostics_out", "invalid_usage",
-           "records_of", "ruleset_out", "versions_out"]
+           "records_of", "ruleset_out", "stand_ins", "versions_out"]
 
 _NOT_ATTRIBUTES = RESERVED_NAMES | {"unit"}
 """Names an attribute cannot take: the record's own fields."""
@@ -98,6 +98,29 @@ def records_of(usage: Iterable[UsageIn], customer_id: str,
         elif converted is not None:
             records.append(converted)
     return records, problems
+
+
+def stand_ins(usage: Sequence[UsageIn], customer_id: str,
+              problems: Iterable[Diagnostic]) -> list[UsageRecord]:
+    """Records :func:`records_of` refused, as records of quantity 0 where they parse so.
+
+    Checked by the engine beside the others, they name a refused record's remaining
+    problems (outside the period, another customer, an unknown metric) in the same
+    answer. Only for answering problems: they are never priced.
+    """
+    refused = {d.line for d in problems if d.path == USAGE_SOURCE}
+    found = []
+    for number in sorted(refused):
+        if not 1 <= number <= len(usage):
+            continue
+        item = usage[number - 1]
+        record, _ = parse_record(
+            {**item.attributes, "event_id": item.event_id,
+             "customer_id": item.customer_id or customer_id, "metric": item.metric,
+             "quantity": "0", "timestamp": item.timestamp}, USAGE_SOURCE, number)
+        if record is not None:
+            found.append(record)
+    return found
 
 
 def invalid_usage(problems: Iterable[Diagnostic]) -> ApiProblem:

@@ -21,7 +21,7 @@ from litestar.datastructures import State
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
-from api.convert import customer_of, invalid_usage, records_of
+from api.convert import customer_of, invalid_usage, records_of, stand_ins
 from api.decoding import decoder_opt
 from api.errors import ApiProblem
 from api.routes.common import Services, problems, rules_errors, secured, services
@@ -114,7 +114,9 @@ def evaluate_request(data: EvaluateRequest, found: Services, seen: Seen | None =
                 return remembered
     records, problems = records_of(data.usage, customer.id, ruleset.metrics)
     if problems:
-        raise invalid_usage(problems + check_usage(ruleset, customer.id, period, records)[1])
+        raise invalid_usage(problems + check_usage(
+            ruleset, customer.id, period,
+            records + stand_ins(data.usage, customer.id, problems))[1])
     try:
         evaluation = evaluate(ruleset, customer, period, records)
     except DiagnosticsError as exc:

@@ -18,7 +18,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, HeaderParameter, JSONBody
 
 from api.archive_errors import archive_errors
-from api.convert import invalid_usage, records_of
+from api.convert import invalid_usage, records_of, stand_ins
 from api.decoding import decoder_opt
 from api.errors import ApiProblem
 from api.routes.common import Services, problems, rules_errors, secured, services
@@ -77,7 +77,8 @@ def issue_request(data: IssueInvoiceRequest, key: str | None, found: Services) -
         period = parse_period(data.period, ruleset.zone)
         records, problems = records_of(data.usage, data.customer_id, ruleset.metrics)
         # A record for another customer or month is refused, never silently left out.
-        problems += check_usage(ruleset, data.customer_id, period, records)[1]
+        problems += check_usage(ruleset, data.customer_id, period, records + stand_ins(
+            data.usage, data.customer_id, problems))[1]
         if problems:
             raise invalid_usage(problems)
         done = issue_invoice(archive, IssueRequest(

@@ -18,7 +18,7 @@ from litestar.datastructures import State
 from litestar.params import JSONBody
 
 from api.archive_errors import archive_errors
-from api.convert import invalid_usage, records_of
+from api.convert import invalid_usage, records_of, stand_ins
 from api.decoding import decoder_opt
 from api.errors import ApiProblem
 from api.routes.common import Services, problems, rules_errors, secured, services
@@ -76,7 +76,8 @@ def _records(archive: Archive, ruleset: Ruleset, period: BillingPeriod,
         return stored
     parsed, problems = records_of(data.usage, "", ruleset.metrics)
     records, conflicts = dedupe(parsed)
-    problems += conflicts + _unbillable(archive, ruleset, period, records)
+    checked = records + stand_ins(data.usage, "", problems) if problems else records
+    problems += conflicts + _unbillable(archive, ruleset, period, checked)
     if problems:
         raise invalid_usage(problems)
     if not records:

@@ -259,3 +259,13 @@ def test_a_quantity_of_many_digits_is_refused_before_any_arithmetic(
     data = problem(post(client, body), 422, "invalid-usage")
     assert [(d["code"], d["pointer"]) for d in data["diagnostics"]] == [
         ("usage.bad_quantity", "/usage/0")]
+
+
+def test_a_record_with_a_bad_quantity_still_has_its_other_problems_named(
+        client: Client) -> None:
+    bad = {**usage(1)[0], "event_id": "bad-1", "quantity": "NaN",
+           "timestamp": "2026-11-01T00:00:00+01:00",
+           "metric": "no.such_metric"}
+    data = problem(post(client, evaluate_body(usage=[*usage(2), bad])), 422, "invalid-usage")
+    found = sorted((d["pointer"], d["code"]) for d in data["diagnostics"])
+    assert found == [("/usage/2", "usage.bad_quantity"), ("/usage/2", "usage.outside_period")]
