@@ -100,15 +100,15 @@ def records_of(usage: Iterable[UsageIn], customer_id: str,
     return records, problems
 
 
-def stand_ins(usage: Sequence[UsageIn], customer_id: str,
-              problems: Iterable[Diagnostic]) -> list[UsageRecord]:
-    """Records :func:`records_of` refused, as records of quantity 0 where they parse so.
+def stand_ins(usage: Sequence[UsageIn], customer_id: str, problems: Iterable[Diagnostic],
+              kept: Iterable[UsageRecord]) -> list[UsageRecord]:
+    """Records :func:`records_of` refused and did not keep, as records of quantity 0.
 
     Checked by the engine beside the others, they name a refused record's remaining
     problems (outside the period, another customer, an unknown metric) in the same
     answer. Only for answering problems: they are never priced.
     """
-    refused = {d.line for d in problems if d.path == USAGE_SOURCE}
+    refused = {d.line for d in problems if d.path == USAGE_SOURCE} - {r.row for r in kept}
     found = []
     for number in sorted(refused):
         if not 1 <= number <= len(usage):

@@ -116,7 +116,7 @@ def evaluate_request(data: EvaluateRequest, found: Services, seen: Seen | None =
     if problems:
         raise invalid_usage(problems + check_usage(
             ruleset, customer.id, period,
-            records + stand_ins(data.usage, customer.id, problems))[1])
+            records + stand_ins(data.usage, customer.id, problems, records))[1])
     try:
         evaluation = evaluate(ruleset, customer, period, records)
     except DiagnosticsError as exc:

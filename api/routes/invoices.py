@@ -78,7 +78,7 @@ def issue_request(data: IssueInvoiceRequest, key: str | None, found: Services) -
         records, problems = records_of(data.usage, data.customer_id, ruleset.metrics)
         # A record for another customer or month is refused, never silently left out.
         problems += check_usage(ruleset, data.customer_id, period, records + stand_ins(
-            data.usage, data.customer_id, problems))[1]
+            data.usage, data.customer_id, problems, records))[1]
         if problems:
             raise invalid_usage(problems)
         done = issue_invoice(archive, IssueRequest(

@@ -76,7 +76,7 @@ def _records(archive: Archive, ruleset: Ruleset, period: BillingPeriod,
         return stored
     parsed, problems = records_of(data.usage, "", ruleset.metrics)
     records, conflicts = dedupe(parsed)
-    checked = records + stand_ins(data.usage, "", problems) if problems else records
+    checked = records + stand_ins(data.usage, "", problems, parsed) if problems else records
     problems += conflicts + _unbillable(archive, ruleset, period, checked)
     if problems:
         raise invalid_usage(problems)
