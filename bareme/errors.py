@@ -40,14 +40,14 @@ def run_guarded(command: Callable[..., object]) -> int:
         click.echo(f"{len(exc.diagnostics)} problem(s)", err=True)
         return 1
     except (RevisionError, PeriodSyntaxError, DecimalSyntaxError) as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"Error: {exc}", err=True)
         return 1
     except OSError as exc:
-        click.echo(f"error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
+        click.echo(f"Error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), err=True)
         return 1
     except OperationalError as exc:  # the URL is well formed and has a driver
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unreachable"
-        click.echo(f"error: the database of --database-url / BAREME_DATABASE_URL cannot be "
+        click.echo(f"Error: the database of --database-url / BAREME_DATABASE_URL cannot be "
                    f"used: {reason}", err=True)
         return 1
     except KeyboardInterrupt:

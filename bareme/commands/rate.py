@@ -61,7 +61,7 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
             raise UserError(f"rating {month.label} failed: {error}") from error
     if out is None:
         _summary(rating.lines())
-    click.echo(f"{month.label}: {count} lines, {customers} customers, "
+    click.echo(f"{month.label}: {_counted(count, 'line')}, {_counted(customers, 'customer')}, "
                f"net {format_amount(net)} {ruleset.manifest.currency}, rules "
                f"{ruleset.commit[:12]}" + (f" → {out}" if out else ""), err=True)
     for item in rating.unrated:
@@ -72,10 +72,22 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
                         "rated")
 
 
+_ESCAPES = str.maketrans({"\t": "\\t", "\n": "\\n", "\r": "\\r", "\\": "\\\\"})
+
+
+def _escaped(text: str) -> str:
+    return text.translate(_ESCAPES)
+
+
+def _counted(count: int, noun: str) -> str:
+    return f"{count} {noun}" + ("" if count == 1 else "s")
+
+
 def _summary(lines: Iterable[RatedLine]) -> None:
-    """Print one tab-separated row per line on stdout."""
+    """Print one tab-separated row per line on stdout (a tab or line end in an id escaped)."""
     for line in lines:
-        click.echo("\t".join([line.customer_id, line.rule_id, line.version, line.component,
+        click.echo("\t".join([_escaped(line.customer_id), line.rule_id, line.version,
+                              line.component,
                               str(line.tier or ""), format_decimal(line.quantity),
                               format_decimal(line.unit_price), format_amount(line.amount)]))
 

@@ -556,3 +556,17 @@ def test_a_rejected_row_gives_every_reason_at_once(repo: GitRepo, tmp_path: Path
     codes = sorted(json.loads(text)["code"] for text in rejects.read_text().splitlines())
     assert codes == ["usage.bad_quantity", "usage.bad_timestamp", "usage.unknown_customer",
                      "usage.unknown_metric"]
+
+
+def test_the_printed_summary_escapes_a_tab_in_an_id_and_counts_in_words(
+        repo: GitRepo, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    one = write(tmp_path, "one.jsonl", '{"event_id": "t1", "customer_id": "C\\t1", '
+                '"metric": "network.egress_gb", "quantity": "2", '
+                '"timestamp": "2026-10-03T10:00:00Z"}\n')
+    assert bareme(repo, data, "usage", "ingest", str(one)).exit_code == 0
+    result = bareme(repo, data, "rate", "--period", "2026-10")
+    assert result.exit_code == 0, result.output
+    (row,) = [r for r in result.stdout.splitlines() if r.startswith("C\\t1")]
+    assert row.split("\t")[:2] == ["C\\t1", "egress"]
+    assert "1 line, 1 customer," in result.stderr
