@@ -30,8 +30,10 @@ def staged_progress(counts: bool = True) -> Iterator[StageReport]:
     ``counts`` shows ``done/total``; otherwise a percentage (for sizes such as bytes).
     """
     amount: ProgressColumn = MofNCompleteColumn() if counts else TaskProgressColumn()
+    console = Console(stderr=True, soft_wrap=True)
+    # Bars are for terminals; redirected, stderr holds only the command's messages.
     with Progress(TextColumn("{task.description}"), BarColumn(), amount, TimeElapsedColumn(),
-                  console=Console(stderr=True, soft_wrap=True), transient=True) as bar:
+                  console=console, transient=True, disable=not console.is_terminal) as bar:
         tasks: dict[str, TaskID] = {}
 
         def report(stage: str, done: int, total: int) -> None:
