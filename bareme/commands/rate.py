@@ -57,6 +57,11 @@ def rate(settings: Settings, period: str, rev: str | None, out: Path | None,
                 count, customers, net = rating.totals()
             finally:
                 rating.close()
+        except duckdb.OutOfRangeException as error:
+            raise UserError(f"rating {month.label} failed: a quantity times a price exceeds "
+                            "the 38 digits batch rating computes in (over 10^20 with 18 "
+                            "decimals); `bareme evaluate` prices such usage exactly. "
+                            f"DuckDB said: {error}") from error
         except duckdb.Error as error:
             raise UserError(f"rating {month.label} failed: {error}") from error
     if out is None:
