@@ -570,3 +570,15 @@ def test_the_printed_summary_escapes_a_tab_in_an_id_and_counts_in_words(
     (row,) = [r for r in result.stdout.splitlines() if r.startswith("C\\t1")]
     assert row.split("\t")[:2] == ["C\\t1", "egress"]
     assert "1 line, 1 customer," in result.stderr
+
+
+def test_an_amount_beyond_batch_digits_is_explained(repo: GitRepo, tmp_path: Path) -> None:
+    repo.commit("huge", {"rulesets/pricing/rules.yaml": RULES.replace(
+        'unit_price: "0.01"', 'unit_price: "999999999999999.5"')})
+    data = tmp_path / "data"
+    huge = write(tmp_path, "huge.csv", HEADER + "h1,C-1,network.egress_gb,"
+                 "999999999999999.999999999,2026-10-03T10:00:00Z,\n")
+    assert bareme(repo, data, "usage", "ingest", str(huge)).exit_code == 0
+    result = bareme(repo, data, "rate", "--period", "2026-10")
+    assert result.exit_code == 1
+    assert "exceeds the 38 digits" in result.output and "bareme evaluate" in result.output
