@@ -20,8 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from batch.readers import Numbered, check_header, json_row, portable
-from engine.diagnostics import Diagnostic, DiagnosticsError
+from batch.readers import Numbered, check_header, json_row, portable, unreadable
 
 __all__ = ["LINE", "ROW", "Chunk", "chunks", "raw_rows"]
 
@@ -53,9 +52,8 @@ def chunks(path: Path, size: int = 262_144) -> Iterator[Chunk]:
         else:
             yield from _parquet(path, size)
     except (pa.ArrowException, OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise DiagnosticsError([Diagnostic(
-            path=str(path), line=0, column=0, code="usage.unreadable_file",
-            message=f"cannot read this {suffix[1:]} file, nothing was stored: {exc}")]) from None
+        raise unreadable(path, f"cannot read this {suffix[1:]} file, nothing was stored: "
+                               f"{exc}") from None
 
 
 def raw_rows(chunk: Chunk, source: str, numbers: list[int]) -> list[Numbered]:

@@ -38,8 +38,8 @@ from batch.mediate import (
     settle,
 )
 from batch.normalise import Mediation, Reject, utc_now
+from batch.readers import unreadable
 from batch.store import UsageStore, stored_under
-from engine.diagnostics import Diagnostic, DiagnosticsError
 
 __all__ = ["MEMORY_LIMIT", "IngestReport", "ingest"]
 
@@ -184,9 +184,8 @@ def _whole_parquet(connection: duckdb.DuckDBPyConnection, path: Path, fi: int,
     try:
         return mediate_parquet(connection, path, fi, mediation)
     except (pa.ArrowException, duckdb.Error) as exc:
-        raise DiagnosticsError([Diagnostic(
-            path=str(path), line=0, column=0, code="usage.unreadable_file",
-            message=f"cannot read this parquet file, nothing was stored: {exc}")]) from None
+        raise unreadable(path, f"cannot read this parquet file, nothing was stored: "
+                               f"{exc}") from None
 
 
 def _copy(connection: duckdb.DuckDBPyConnection, kind: str, period: str,

@@ -21,7 +21,7 @@ from engine.diagnostics import Diagnostic, DiagnosticsError
 from engine.json_keys import repeated_key
 
 __all__ = ["SUFFIXES", "check_header", "json_row", "not_utf8", "numbered_rows", "portable",
-           "read_text", "usage_rows"]
+           "read_text", "unreadable", "usage_rows"]
 
 SUFFIXES = (".csv", ".jsonl", ".ndjson", ".parquet")
 """Extensions of the usage formats read."""
@@ -142,6 +142,12 @@ def _excerpt(line: str | bytes, width: int = 80) -> str:
     return repr(text if len(text) <= width else text[:width] + "…")
 
 
+def unreadable(path: Path, message: str) -> DiagnosticsError:
+    """The refusal of a usage file that cannot be read at all."""
+    return DiagnosticsError([Diagnostic(path=str(path), line=0, column=0,
+                                        code="usage.unreadable_file", message=message)])
+
+
 def _parquet_rows(path: Path) -> Iterator[Numbered]:
     import pyarrow.parquet as pq
 
@@ -149,9 +155,7 @@ def _parquet_rows(path: Path) -> Iterator[Numbered]:
     try:
         handle = pq.ParquetFile(path)
     except (pa.ArrowException, OSError) as exc:
-        raise DiagnosticsError([Diagnostic(
-            path=str(path), line=0, column=0, code="usage.unreadable_file",
-            message=f"cannot read this parquet file: {exc}")]) from None
+        raise unreadable(path, f"cannot read this parquet file: {exc}") from None
     check_header(path, handle.schema_arrow.names)
     for batch in handle.iter_batches(batch_size=65536):
         for row in portable(pa.Table.from_batches([batch])).to_pylist():

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from batch.plan import QTY, Plan
-from engine.diagnostics import Diagnostic, DiagnosticsError
+from batch.readers import unreadable
 from engine.index import Route, pricing_index
 from engine.rules.ruleset import Ruleset
 
@@ -188,9 +188,7 @@ def stored_facts(path: Path, plan: Plan) -> StoredFacts:
     try:
         metadata = pq.read_metadata(path)
     except (pa.ArrowException, OSError) as exc:
-        raise DiagnosticsError([Diagnostic(
-            path=str(path), line=0, column=0, code="usage.unreadable_file",
-            message=f"this stored usage file cannot be read: {exc}")]) from None
+        raise unreadable(path, f"this stored usage file cannot be read: {exc}") from None
     names = [metadata.schema.column(i).path for i in range(metadata.num_columns)]
     if not metadata.num_row_groups:
         return StoredFacts(small=False, inside=False)
