@@ -169,7 +169,7 @@ def portable(table: pa.Table) -> pa.Table:
     Nanosecond timestamps become RFC 3339 text with nine decimals (the usual checks then
     refuse digits finer than a microsecond instead of losing them or failing), in UTC when
     the column has a time zone and without offset otherwise; 256-bit decimals become their
-    exact text.
+    exact text, a 32-bit float quantity its shortest text.
     """
     for index, field in enumerate(table.schema):
         kind = field.type
@@ -179,7 +179,11 @@ def portable(table: pa.Table) -> pa.Table:
             text = (pc.strftime(column.cast(pa.timestamp(kind.unit, "UTC")),
                                 format="%Y-%m-%dT%H:%M:%SZ") if kind.tz is not None
                     else pc.strftime(column, format="%Y-%m-%dT%H:%M:%S"))
-        elif pa.types.is_decimal256(kind):
+        elif pa.types.is_decimal256(kind) or (
+                field.name == "quantity" and (pa.types.is_float32(kind)
+                                              or pa.types.is_float16(kind))):
+            # A 32-bit float quantity reads as its shortest text, as SQL reads it (100000.1,
+            # not the 100000.1015625 a widening to 64 bits would give).
             text = table.column(index).cast(pa.string())
         else:
             continue

@@ -582,3 +582,20 @@ def test_an_amount_beyond_batch_digits_is_explained(repo: GitRepo, tmp_path: Pat
     result = bareme(repo, data, "rate", "--period", "2026-10")
     assert result.exit_code == 1
     assert "exceeds the 38 digits" in result.output and "bareme evaluate" in result.output
+
+
+def test_a_32_bit_float_quantity_reads_as_its_shortest_text_on_every_path(
+        repo: GitRepo, tmp_path: Path) -> None:
+    path = tmp_path / "f32.parquet"
+    pq.write_table(pa.table({
+        "event_id": ["e1", "e2", "e3"], "customer_id": ["C-1"] * 3,
+        "metric": ["compute.vcpu_hours"] * 3,
+        "quantity": pa.array([100000.1, 100000.1, 0.3], pa.float32()),
+        "timestamp": ["2026-10-05T12:00:00Z"] * 3,
+        # a quote leaves the row to the row-by-row path instead of SQL
+        "note": ["plain", 'say "hi"', 'say "hi"']}), path)
+    data = tmp_path / "data"
+    result = bareme(repo, data, "usage", "ingest", str(path))
+    assert result.exit_code == 0, result.output
+    assert [(e, q) for e, _, q, _ in stored(data)] == [
+        ("e1", Decimal("100000.1")), ("e2", Decimal("100000.1")), ("e3", Decimal("0.3"))]
