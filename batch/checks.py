@@ -12,13 +12,18 @@ exact factor must divide evenly, a divisor rounds half-up, as ``normalise`` does
 
 from __future__ import annotations
 
+import bisect
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
 import msgspec
 import pyarrow as pa
 
 from batch.chunks import LINE, ROW
 from batch.normalise import Mediation
 
-__all__ = ["JSON_KEYS", "check_sql", "conversions"]
+__all__ = ["JSON_KEYS", "check_sql", "conversions", "month_cuts"]
 
 JSON_KEYS = """
     SELECT DISTINCT unnest(CASE WHEN json_valid("__line__") THEN json_keys("__line__") END)
@@ -76,8 +81,7 @@ def check_sql(schema: pa.Schema, mediation: Mediation, keys: list[str] | None = 
     customers = ("LEFT JOIN customers k ON k.id = b.customer_id"
                  if mediation.customers is not None else "")
     known = "AND k.id IS NOT NULL" if customers else ""
-    zone = getattr(mediation.zone, "key", "UTC").replace("'", "''")
-    # Column names are quoted identifiers; the zone is a ruleset's IANA name, quoted.
+    # Column names are quoted identifiers; a row's period is read in ``month_cuts``.
     return f"""
     WITH {base}, parsed AS (
         SELECT b.*, r.metric IS NOT NULL {known} AS known,
@@ -109,9 +113,55 @@ def check_sql(schema: pa.Schema, mediation: Mediation, keys: list[str] | None = 
                          AND ascii(customer_id) BETWEEN 33 AND 126
                          AND ascii(metric) BETWEEN 33 AND 126, FALSE) AS ok,
            event_id, customer_id, metric, quantity, ts AS timestamp, attributes,
-           strftime(timezone('{zone}', ts), '%Y-%m') AS period
-    FROM converted
+           CASE WHEN m.b1 IS NULL OR ts < m.b1 THEN m.p0
+                WHEN m.b2 IS NULL OR ts < m.b2 THEN m.p1 ELSE m.p2 END AS period
+    FROM converted LEFT JOIN month_cuts m ON m.u = year(ts) * 12 + month(ts) - 1
     """  # noqa: S608
+
+
+def month_cuts(zone: ZoneInfo) -> pa.Table:
+    """Where ``zone``'s months start, by UTC month: the table the period of a row is read in.
+
+    Each UTC month ``u`` (``year * 12 + month - 1``) holds at most two starts of a local
+    month (``b1``, ``b2``); ``p0`` is the local month of its first instant, ``p1`` and
+    ``p2`` the months starting at ``b1`` and ``b2``. Computed with Python's time-zone data,
+    which the engine and ``rate`` use too, never with DuckDB's own (their versions may
+    differ and move a record to another month).
+
+    >>> import pyarrow.compute as pc
+    >>> table = month_cuts(ZoneInfo("Europe/Paris"))
+    >>> row = table.filter(pc.equal(table["u"], 2026 * 12 + 10)).to_pylist()[0]
+    >>> row["b1"].isoformat(), row["b2"], row["p0"], row["p1"]
+    ('2026-11-30T23:00:00+00:00', None, '2026-11', '2026-12')
+    """
+    starts = [datetime(year, month, 1, tzinfo=zone).astimezone(UTC)
+              for year in range(_FIRST_YEAR, _LAST_YEAR + 1) for month in range(1, 13)]
+    labels = [f"{year:04d}-{month:02d}" for year in range(_FIRST_YEAR, _LAST_YEAR + 1)
+              for month in range(1, 13)]
+    rows: dict[str, list[Any]] = {name: [] for name in ("u", "b1", "b2", "p0", "p1", "p2")}
+    for index in range(1, len(starts) - 2):
+        year, month = divmod(index, 12)
+        low = datetime(_FIRST_YEAR + year, month + 1, 1, tzinfo=UTC)
+        high = datetime(_FIRST_YEAR + year + (month + 1) // 12, (month + 1) % 12 + 1, 1,
+                        tzinfo=UTC)
+        inside = [k for k in range(index - 1, index + 3) if low <= starts[k] < high]
+        first = bisect.bisect_right(starts, low) - 1
+        rows["u"].append((_FIRST_YEAR + year) * 12 + month)
+        rows["b1"].append(starts[inside[0]] if inside else None)
+        rows["b2"].append(starts[inside[1]] if len(inside) > 1 else None)
+        rows["p0"].append(labels[first])
+        rows["p1"].append(labels[inside[0]] if inside else None)
+        rows["p2"].append(labels[inside[1]] if len(inside) > 1 else None)
+    return pa.table({"u": pa.array(rows["u"], pa.int64()),
+                     "b1": pa.array(rows["b1"], pa.timestamp("us", "UTC")),
+                     "b2": pa.array(rows["b2"], pa.timestamp("us", "UTC")),
+                     "p0": pa.array(rows["p0"], pa.string()),
+                     "p1": pa.array(rows["p1"], pa.string()),
+                     "p2": pa.array(rows["p2"], pa.string())})
+
+
+_FIRST_YEAR, _LAST_YEAR = 1899, 3000
+"""Months around the years a record may have (1900–2999), with a margin each side."""
 
 
 def _columns_base(schema: pa.Schema) -> str | None:

@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from batch.checks import JSON_KEYS, check_sql, conversions
+from batch.checks import JSON_KEYS, check_sql, conversions, month_cuts
 from batch.chunks import LINE, ROW, Chunk, chunks, raw_rows
 from batch.normalise import Mediation, Normalised, Reject, normalise
 from batch.readers import Numbered
@@ -56,6 +56,9 @@ def prepare(connection: duckdb.DuckDBPyConnection, mediation: Mediation) -> None
     if rows:
         connection.executemany("INSERT INTO conversions VALUES (?, ?, ?, ?, ?)",
                                [list(r) for r in rows])
+    connection.register("zone_months", month_cuts(mediation.zone))
+    connection.execute("CREATE TABLE month_cuts AS SELECT * FROM zone_months")
+    connection.unregister("zone_months")
     if mediation.customers is not None:
         known = pa.table({"id": pa.array(sorted(mediation.customers), pa.string())})
         connection.register("known_customers", known)

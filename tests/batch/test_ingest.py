@@ -599,3 +599,33 @@ def test_a_32_bit_float_quantity_reads_as_its_shortest_text_on_every_path(
     assert result.exit_code == 0, result.output
     assert [(e, q) for e, _, q, _ in stored(data)] == [
         ("e1", Decimal("100000.1")), ("e2", Decimal("100000.1")), ("e3", Decimal("0.3"))]
+
+
+@pytest.mark.parametrize("zone", ["America/Vancouver", "Europe/London", "Africa/Casablanca",
+                                  "Pacific/Chatham", "Europe/Paris"])
+def test_the_partition_is_the_local_month_python_reckons(git_repo: GitRepo, tmp_path: Path,
+                                                         zone: str) -> None:
+    from datetime import timedelta
+    from zoneinfo import ZoneInfo
+
+    git_repo.commit("rules", {"rulesets/ruleset.yaml": f"timezone: {zone}\n",
+                              "rulesets/pricing/rules.yaml": RULES,
+                              "rulesets/metrics.yaml": METRICS})
+    local = ZoneInfo(zone)
+    # Around every local month start of two years, a microsecond each side.
+    instants = []
+    for year in (2026, 2027):
+        for month in range(1, 13):
+            start = datetime(year, month, 1, tzinfo=local).astimezone(UTC)
+            instants += [start - timedelta(microseconds=1), start]
+    text = HEADER + "".join(f"e{i},C-1,compute.vcpu_hours,1,{t.isoformat()},\n"
+                            for i, t in enumerate(instants))
+    data = tmp_path / "data"
+    result = bareme(git_repo, data, "usage", "ingest", str(write(tmp_path, "u.csv", text)))
+    assert result.exit_code == 0, result.output
+    files = [str(p) for p in UsageStore(data).files("usage")]
+    rows = duckdb.connect().execute(
+        "SELECT event_id, regexp_extract(filename, 'period=([0-9-]+)', 1) "
+        "FROM read_parquet(?, filename = true, hive_partitioning = false)", [files]).fetchall()
+    expected = {f"e{i}": f"{t.astimezone(local):%Y-%m}" for i, t in enumerate(instants)}
+    assert dict(rows) == expected
