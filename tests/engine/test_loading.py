@@ -151,3 +151,14 @@ def test_an_unknown_time_zone_is_reported_beside_another_manifest_problem() -> N
     _, problems = load_ruleset(StaticSource(files))
     assert {(p.line, p.code) for p in problems} >= {
         (1, "manifest.timezone.unknown"), (2, "schema.invalid_value")}
+
+
+def test_an_empty_where_value_is_refused_as_it_would_never_match() -> None:
+    files = {**MANIFEST, "rulesets/pricing/a.yaml": (
+        'rules:\n  - id: a\n    metric: m\n    unit: u\n    label: "A"\n'
+        '    where: {zone: ""}\n    versions:\n      - effective_from: 2026-01-01\n'
+        '        model: per_unit\n        unit_price: "1"\n')}
+    ruleset, problems = load_ruleset(StaticSource(files))
+    assert ruleset is None
+    assert [(p.line, p.code) for p in problems] == [(6, "schema.invalid_value")]
+    assert "never match" in problems[0].message
