@@ -32,6 +32,8 @@ class StrictRequest(Request[Any, Any, Any]):
                 return await super().json()
             body = await self.body()
             value = decoder.decode(body)
+        except msgspec.ValidationError as exc:
+            raise decode_problem(_syntax_error(body) or exc) from None
         except msgspec.DecodeError as exc:
             raise decode_problem(exc) from None
         except UnicodeDecodeError as exc:  # msgspec reads UTF-8 and refuses other bytes so
@@ -41,6 +43,20 @@ class StrictRequest(Request[Any, Any, Any]):
             raise ApiProblem("malformed-json", f"key {twice!r} appears more than once in an "
                              "object (which value would count is a guess)")
         return value
+
+
+def _syntax_error(body: bytes) -> msgspec.DecodeError | None:
+    """The syntax error of a body refused for its shape, if it has one.
+
+    Malformed JSON is reported as such even where a missing field was met first.
+    """
+    try:
+        _PLAIN.decode(body)
+    except msgspec.DecodeError as exc:
+        return exc
+    except UnicodeDecodeError:
+        return None
+    return None
 
 
 def decoder_opt(struct: type[Any]) -> dict[str, Any]:

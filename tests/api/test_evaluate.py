@@ -103,6 +103,11 @@ def test_a_colon_after_a_quote_inside_a_string_is_no_repeated_key(client: Client
     assert post(client, json.dumps(body).encode()).status_code == 200
 
 
+def test_trailing_garbage_is_malformed_json_even_when_a_field_is_missing(
+        client: Client) -> None:
+    problem(post(client, b'{"customer": "C-0001"}garbage'), 400, "malformed-json")
+
+
 def test_a_body_that_is_not_utf8_is_400(client: Client) -> None:
     data = problem(post(client, b'{"customer": "C-\xff", "usage": [], "period": "2026-10"}'),
                    400, "malformed-json")
