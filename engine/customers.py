@@ -11,12 +11,15 @@ import pycountry
 
 from engine.diagnostics import Diagnostic
 
-__all__ = ["FRENCH_TVA_COUNTRIES", "Customer", "parse_customers"]
+__all__ = ["FRENCH_TVA_COUNTRIES", "POSTAL_PREFIXES", "Customer", "parse_customers",
+           "postal_code_problem"]
 
-OVERSEAS_PREFIXES = {"GP": "971", "MQ": "972", "GF": "973", "RE": "974", "YT": "976"}
-"""The overseas departments by their own ISO 3166-1 codes, with their postal prefix: they
-are France (CGI, art. 294), and the postal code says which TVA territory."""
-FRENCH_TVA_COUNTRIES = frozenset({"FR", "MC", *OVERSEAS_PREFIXES})
+POSTAL_PREFIXES = {"GP": "971", "MQ": "972", "GF": "973", "RE": "974", "YT": "976",
+                   "MC": "980"}
+"""The overseas departments and Monaco by their own ISO 3166-1 codes, with the prefix
+of their postal codes: they are France for TVA (CGI, art. 294), and the postal code says
+which TVA territory, so it must be theirs."""
+FRENCH_TVA_COUNTRIES = frozenset({"FR", *POSTAL_PREFIXES})
 """Codes of customers located in France for TVA: France, its overseas departments, and
 Monaco (convention fiscale franco-monégasque du 18/05/1963, art. 21; directive
 2006/112/CE, art. 7)."""
@@ -99,15 +102,24 @@ def _one(item: Any, index: int) -> tuple[Customer | None, list[tuple[str, str, s
         errors.append(("country", "customers.bad_country",
                        f"field 'country' must be an ISO 3166-1 alpha-2 country code such as "
                        f"FR, DE or GP; got {country!r}"))
-    elif (prefix := OVERSEAS_PREFIXES.get(country)) and not str(
-            item.get("postal_code") or "").startswith(prefix):
-        errors.append(("postal_code", "customers.bad_postal_code",
-                       f"a customer in {country} has a postal code starting with {prefix}, "
-                       "which decides its TVA territory; got "
-                       f"{item.get('postal_code') or ''!r}"))
+    elif problem := postal_code_problem(country, item.get("postal_code")):
+        errors.append(("postal_code", "customers.bad_postal_code", problem))
     if errors:
         return None, errors
     return msgspec.convert({k: v for k, v in item.items() if v is not None}, Customer), []
+
+
+def postal_code_problem(country: str, postal_code: object) -> str | None:
+    """Why ``postal_code`` cannot be one of ``country``'s, or ``None`` if it can.
+
+    Only the countries of :data:`POSTAL_PREFIXES` are checked: their TVA territory follows
+    the postal code.
+    """
+    prefix = POSTAL_PREFIXES.get(country)
+    if prefix is None or str(postal_code or "").startswith(prefix):
+        return None
+    return (f"a customer in {country} has a postal code starting with {prefix}, which "
+            f"decides its TVA territory; got {postal_code or ''!r}")
 
 
 @functools.cache

@@ -10,7 +10,7 @@ from datetime import date
 
 import msgspec
 
-from engine.customers import FRENCH_TVA_COUNTRIES, Customer
+from engine.customers import FRENCH_TVA_COUNTRIES, Customer, postal_code_problem
 from engine.diagnostics import Diagnostic, DiagnosticsError
 from engine.rules.conditions import holds
 from engine.rules.dated import version_on
@@ -86,6 +86,10 @@ def _complete(ruleset: Ruleset, customer: Customer, seller: SellerVersion | None
         return decision
     # French TVA: the customer's territory, or the seller's for a customer taxed in France
     # from abroad (place of supply at the seller's establishment).
+    if problem := postal_code_problem(customer.country, customer.postal_code):
+        # A customer stored before this check, or built without it: never a guess.
+        raise _error(ruleset, "tax.territory.postal_code", f"customer {customer.id!r}: "
+                     f"{problem}")
     postal = customer.postal_code if customer.country in FRENCH_TVA_COUNTRIES else (
         seller.postal_code if seller else "")
     territory = territory_of(rules, postal)

@@ -110,15 +110,28 @@ def test_customer_in_97x_uses_overseas_rates_and_an_invalid_siren_is_reported() 
     assert evaluation.taxes[0].amount == Decimal("8.50")
 
 
+def test_a_stored_customer_whose_postal_code_is_not_its_countrys_is_never_taxed_by_guess(
+) -> None:
+    # Built without the customers check, as a row stored before it would be.
+    from engine.diagnostics import DiagnosticsError
+
+    for fields in ({"country": "GP", "postal_code": ""}, {"country": "GP", "postal_code": "97200"},
+                   {"country": "MC", "postal_code": "97110"}):
+        with pytest.raises(DiagnosticsError) as refused:
+            run(customer(**fields), "2026-10")
+        assert [d.code for d in refused.value.diagnostics] == ["tax.territory.postal_code"]
+
+
 def test_an_overseas_code_with_another_postal_code_is_refused() -> None:
     from engine.customers import parse_customers
 
     items = [{"id": "C-1", "name": "x", "country": "GP", "postal_code": "75011"},
              {"id": "C-2", "name": "y", "country": "MQ"},
-             {"id": "C-3", "name": "z", "country": "MQ", "postal_code": "97200"}]
+             {"id": "C-3", "name": "z", "country": "MQ", "postal_code": "97200"},
+             {"id": "C-4", "name": "m", "country": "MC", "postal_code": "97110"}]
     customers, problems = parse_customers(items, "customers.yaml")
     assert [c.id for c in customers] == ["C-3"]
-    assert [p.code for p in problems] == ["customers.bad_postal_code"] * 2
+    assert [p.code for p in problems] == ["customers.bad_postal_code"] * 3
     assert "starting with 971" in problems[0].message
 
 
