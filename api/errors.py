@@ -14,6 +14,7 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
+from sqlalchemy.exc import OperationalError
 
 from api.wire import DiagnosticOut, Problem
 
@@ -47,6 +48,7 @@ TITLES = {
     "method-not-allowed": (405, "Method not allowed"),
     "too-large": (413, "The request is too large"),
     "not-ready": (503, "The rules repository is not ready"),
+    "database-unavailable": (503, "The database cannot be used"),
     "altered-document": (500, "An archived file no longer matches its recorded hash"),
     "internal": (500, "Internal error"),
 }
@@ -156,6 +158,16 @@ def _on_internal(request: Request[Any, Any, Any], exc: Exception) -> Response[by
     return ApiProblem("internal", "the error was logged with this request id").response(request)
 
 
+def _on_database(request: Request[Any, Any, Any], exc: Exception) -> Response[bytes]:
+    """The database cannot be reached or used: 503, with what the driver said (first line)."""
+    assert isinstance(exc, OperationalError)
+    _LOG.error("database error in %s %s", request.method, request.url.path, exc_info=exc)
+    reason = str(exc.orig).strip().splitlines()[0] if exc.orig else "unreachable"
+    return ApiProblem("database-unavailable", f"the database cannot be used: {reason}",
+                      headers={"Retry-After": "30"}).response(request)
+
+
 def exception_handlers() -> dict[type[Exception] | int, object]:
-    """The app's handlers: problems, HTTP errors, and everything else as a bare 500."""
-    return {ApiProblem: _on_problem, HTTPException: _on_http, Exception: _on_internal}
+    """The app's handlers: problems, HTTP errors, the database, everything else as a 500."""
+    return {ApiProblem: _on_problem, HTTPException: _on_http, OperationalError: _on_database,
+            Exception: _on_internal}

@@ -11,7 +11,7 @@ from litestar.testing import TestClient
 
 from api.routes.common import services
 from archive import load
-from tests.api.conftest import KEYS, auth, invoice_body, issued, problem, usage
+from tests.api.conftest import KEYS, Rules, auth, invoice_body, issued, problem, usage
 
 archive_replay = importlib.import_module("archive.replay")
 """The module (the package's ``replay`` attribute is the function of that name)."""
@@ -199,3 +199,14 @@ def test_an_altered_file_is_reported_not_served(http: TestClient[Litestar],
     verified = http.get("/v1/archive/verify", headers=auth("auditor")).json()
     assert verified["intact"] is False
     assert any(number in line for line in verified["problems"])
+
+
+def test_an_unreachable_database_is_503_not_an_internal_error(rules: Rules) -> None:
+    from api import create_app
+    from tests.api.conftest import settings_for
+
+    app = create_app(settings_for(rules, database_url="postgresql+psycopg://u@127.0.0.1:1/x"))
+    with TestClient(app) as down:
+        response = down.get("/v1/invoices/F-2026-000001", headers=auth("auditor"))
+        data = problem(response, 503, "database-unavailable")
+        assert "cannot be used" in data["detail"] and response.headers["retry-after"] == "30"
