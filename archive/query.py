@@ -56,6 +56,8 @@ class QueryLimits(msgspec.Struct, frozen=True, kw_only=True):
     """Longest run; a query still running then is interrupted and refused."""
     memory: str = "512MB"
     """DuckDB memory limit of the query."""
+    characters: int = 32_000_000
+    """Most characters in the values answered, so that the answer is bounded too."""
 
 
 class QueryResult(msgspec.Struct, frozen=True, kw_only=True):
@@ -158,6 +160,22 @@ def read_only(sql: str) -> None:
                                "statements are allowed")
 
 
+def _bounded(cursor: duckdb.DuckDBPyConnection, limits: QueryLimits) -> list[Any]:
+    """The rows of ``cursor``, refused beyond ``limits``' rows or characters."""
+    rows: list[Any] = []
+    characters = 0
+    while batch := cursor.fetchmany(10_000):
+        rows += batch
+        characters += sum(len(str(value)) for row in batch for value in row)
+        if len(rows) > limits.rows:
+            raise QueryRefused(f"the query gives more than {limits.rows} rows; add a LIMIT "
+                               "or aggregate")
+        if characters > limits.characters:
+            raise QueryRefused(f"the query's answer holds more than {limits.characters} "
+                               "characters; select fewer or shorter columns")
+    return rows
+
+
 def query(archive: Archive, sql: str, limits: QueryLimits | None = None) -> QueryResult:
     """Run ``sql`` (read-only: :func:`read_only`) over the archive's tables.
 
@@ -171,16 +189,17 @@ def query(archive: Archive, sql: str, limits: QueryLimits | None = None) -> Quer
             timer.start()
         cursor = connection.execute(sql)
         columns = tuple(d[0] for d in cursor.description or ())
-        rows = (cursor.fetchall() if limits is None
-                else cursor.fetchmany(limits.rows + 1))
-        if limits is not None and len(rows) > limits.rows:
-            raise QueryRefused(f"the query gives more than {limits.rows} rows; add a LIMIT "
-                               "or aggregate")
+        rows = cursor.fetchall() if limits is None else _bounded(cursor, limits)
         return QueryResult(columns=columns, rows=tuple(tuple(r) for r in rows))
     except duckdb.InterruptException:
         assert limits is not None  # only the timer interrupts
         raise QueryRefused(f"the query ran longer than {limits.seconds:g} s and was "
                            "stopped") from None
+    except duckdb.OutOfMemoryException:
+        if limits is None:
+            raise
+        raise QueryRefused(f"the query needs more than {limits.memory} of memory; narrow "
+                           "it or aggregate") from None
     finally:
         if timer is not None:
             timer.cancel()

@@ -141,7 +141,7 @@ def test_a_query_is_bounded_in_rows_time_and_memory(http: TestClient[Litestar],
     from archive.query import QueryLimits
 
     monkeypatch.setattr(route, "QUERY_LIMITS", QueryLimits(rows=10, seconds=0.5,
-                                                           memory="64MB"))
+                                                           memory="64MB", characters=1000))
     def ask(sql: str) -> Any:
         return http.post("/v1/archive/query", json={"sql": sql}, headers=auth("tax_reviewer"))
 
@@ -150,7 +150,10 @@ def test_a_query_is_bounded_in_rows_time_and_memory(http: TestClient[Litestar],
     assert "more than 10 rows" in data["detail"]
     data = problem(ask("SELECT count(*) FROM range(100000000000) a"), 422, "invalid-query")
     assert "longer than 0.5 s" in data["detail"]
-    problem(ask("SELECT list(range) FROM range(100000000)"), 422, "invalid-query")
+    data = problem(ask("SELECT list(range) FROM range(100000000)"), 422, "invalid-query")
+    assert "more than 64MB of memory" in data["detail"] and "SET" not in data["detail"]
+    data = problem(ask("SELECT repeat('x', 300) FROM range(5)"), 422, "invalid-query")
+    assert "more than 1000 characters" in data["detail"]
 
 
 ACCESS = [
