@@ -89,10 +89,11 @@ def round_cents(value: Decimal) -> Decimal:
 def format_amount(value: Decimal) -> str:
     """Render a cent-rounded amount with exactly two decimals.
 
-    >>> format_amount(Decimal("50.4"))
-    '50.40'
+    >>> format_amount(Decimal("50.4")), format_amount(Decimal("-0.004"))
+    ('50.40', '0.00')
     """
-    return str(round_cents(value))
+    rounded = round_cents(value)
+    return str(rounded if rounded else rounded.copy_abs())  # never "-0.00"
 
 
 def format_decimal(value: Decimal) -> str:

@@ -38,7 +38,8 @@ def verify_archive(state: State) -> VerifyOut:
 def query_archive(data: JSONBody[QueryRequest], state: State) -> QueryOut:
     """Run one or more ``SELECT`` statements; a write or a file access is refused (422).
 
-    At most 100,000 rows, 30 seconds and 512 MB of DuckDB memory; beyond, 422.
+    At most 100,000 rows, 32 million characters of values, 30 seconds and 512 MB of DuckDB
+    memory; beyond, 422.
     """
     archive = services(state).archive.get()
     try:
