@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from litestar import Response, get, head
+from litestar import MediaType, Response, get, head
 from litestar.datastructures import State
 
 from api.errors import ApiProblem
@@ -24,6 +24,10 @@ async def health() -> Health:
      responses={503: problems("not-ready")[503]})
 def ready(state: State) -> Ready:
     """Ready when the rules repository is readable and its HEAD ruleset is valid."""
+    return _readiness(state)
+
+
+def _readiness(state: State) -> Ready:
     rules = services(state).rules
     try:
         return Ready(status="ready", commit=rules.at().commit)
@@ -34,10 +38,20 @@ def ready(state: State) -> Ready:
                          "problem(s); run 'bareme validate --rev HEAD'") from None
 
 
-@head("/health", tags=["operations"], summary="Liveness, without a body (load balancers)")
+@head("/health", include_in_schema=False)
 async def health_head() -> Response[None]:
-    """200 while the process serves requests."""
-    return Response(None, status_code=200)
+    """200 while the process serves requests (for load balancers that probe with HEAD)."""
+    return Response(None, status_code=200, media_type=MediaType.TEXT)
 
 
-ROUTES = (health, health_head, ready)
+@head("/ready", sync_to_thread=True, include_in_schema=False)
+def ready_head(state: State) -> Response[None]:
+    """200 when :func:`ready` would answer ready, else 503."""
+    try:
+        _readiness(state)
+    except ApiProblem as problem:
+        return Response(None, status_code=problem.status, media_type=MediaType.TEXT)
+    return Response(None, status_code=200, media_type=MediaType.TEXT)
+
+
+ROUTES = (health, health_head, ready, ready_head)

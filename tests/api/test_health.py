@@ -21,13 +21,16 @@ Client = TestClient[Litestar]
 def test_health_and_ready(client: Client, rules: Rules) -> None:
     assert client.get("/health").json() == {"status": "ok"}
     assert client.get("/ready").json() == {"status": "ready", "commit": rules.v2}
-    probe = client.head("/health")  # as load balancers probe
-    assert probe.status_code == 200 and probe.content == b""
+    for path in ("/health", "/ready"):  # as load balancers probe
+        probe = client.head(path)
+        assert probe.status_code == 200 and probe.content == b""
+        assert probe.headers.get("content-length", "0") == "0"
 
 
 def test_not_ready_when_head_is_invalid(client: Client, rules: Rules) -> None:
     rules.repo.commit("broken", {"rulesets/pricing/rules.yaml": "rules: 3\n"})
     data = problem(client.get("/ready"), 503, "not-ready")
+    assert client.head("/ready").status_code == 503
     assert "bareme validate" in data["detail"]
 
 
