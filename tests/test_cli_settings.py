@@ -32,3 +32,11 @@ def test_a_reversed_date_range_is_refused(tmp_path: Path) -> None:
                                           "2026-12-31", "--to", "2026-01-01", str(tmp_path)])
         assert result.exit_code == 1
         assert "--from 2026-12-31 is after --to 2026-01-01" in result.output
+
+
+def test_an_empty_diff_revision_and_a_bad_run_period_are_named(tmp_path: Path) -> None:
+    result = CliRunner().invoke(cli, ["diff", "", "HEAD"])
+    assert result.exit_code == 1 and "BASE is empty" in result.output
+    result = CliRunner().invoke(cli, ["--data-dir", str(tmp_path), "invoice", "run",
+                                      "--period", "\uff12\uff10\uff12\uff16-10"])
+    assert result.exit_code != 0 and "period must be YYYY-MM" in str(result.exception)

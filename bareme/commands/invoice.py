@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 from rich.console import Console
@@ -23,6 +24,7 @@ from batch.store import UsageStore
 from engine.canonical import pretty_bytes
 from engine.diagnostics import DiagnosticsError
 from engine.store.access import RuleAccess
+from engine.timeline import parse_period
 from engine.usage import UsageRecord, dedupe
 
 __all__ = ["COMMANDS"]
@@ -38,7 +40,9 @@ def _records(settings: Settings, usage: tuple[Path, ...], period: str, rev: str 
     """The usage files given, or else the usage stored by ``bareme usage ingest``.
 
     Files' units are converted with the metrics of the rules at ``rev``, as ingest does.
+    A period that is not ``YYYY-MM`` is refused first, named.
     """
+    parse_period(period, ZoneInfo("UTC"))  # the month's label only; its zone comes later
     if not usage:
         stored = UsageStore(settings.data_dir).records(period, customer_id)
         if not stored:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 import msgspec
 
+from bareme.errors import UserError
 from bareme.settings import Settings
 from engine.compare import compare_rulesets
 from engine.diagnostics import DiagnosticsError
@@ -51,6 +52,9 @@ def versions(settings: Settings, as_json: bool, rev: str) -> None:
 @click.pass_obj
 def diff(settings: Settings, base: str, head: str, as_json: bool) -> None:
     """What changed between two commits, rule by rule and version by version."""
+    for name, rev in (("BASE", base), ("HEAD", head)):
+        if not rev.strip():
+            raise UserError(f"{name} is empty; give a commit SHA, a branch or a tag")
     access = RuleAccess(str(settings.repo))
     changes = compare_rulesets(access.ruleset(base), access.ruleset(head))
     if as_json:
