@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import anyio
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -20,7 +21,7 @@ from api.access_log import AccessLog, Sink
 from api.archive_access import ArchiveAccess
 from api.customers import CustomerDirectory, FileDirectory, NoDirectory
 from api.decoding import StrictRequest
-from api.errors import exception_handlers
+from api.errors import ApiProblem, exception_handlers
 from api.keys import KeyRing
 from api.memo import EvaluationMemo
 from api.routes import ROUTES
@@ -48,12 +49,22 @@ def create_app(settings: ApiSettings, log_sink: Sink | None = None) -> Litestar:
         request_class=StrictRequest,
         request_max_body_size=settings.max_body_bytes,
         on_startup=[_limit_evaluations],
+        before_request=_one_value_per_parameter,
         logging_config=None,
         debug=False,
     )
     # Around Litestar's own handler, so that unrouted requests (404, 405) are logged too.
     app.asgi_handler = AccessLog(app.asgi_handler, log_sink or _sink(settings.access_log))
     return app
+
+
+def _one_value_per_parameter(request: Request[Any, Any, Any]) -> None:
+    """Refuse a query parameter given twice: which value counts would be a guess."""
+    values = request.query_params
+    for name in values:
+        if len(values.getall(name)) > 1:
+            raise ApiProblem("bad-request", f"query parameter {name!r} is given more than "
+                             "once (which value would count is a guess)")
 
 
 def _limit_evaluations(app: Litestar) -> None:

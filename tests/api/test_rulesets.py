@@ -111,6 +111,12 @@ def test_diff_needs_two_known_revisions(client: Client) -> None:
             400, "bad-request")
 
 
+def test_a_query_parameter_given_twice_is_refused(client: Client) -> None:
+    response = client.get("/v1/diff?base=HEAD&head=HEAD&base=HEAD~1", headers=auth("pricing"))
+    data = problem(response, 400, "bad-request")
+    assert "'base' is given more than once" in data["detail"]
+
+
 def test_an_empty_base_or_head_is_named(client: Client) -> None:
     data = problem(client.get("/v1/diff", params={"base": "", "head": "HEAD"},
                               headers=auth("pricing")), 422, "unknown-revision")
