@@ -6,6 +6,7 @@ details (:mod:`api.errors`); every request is logged as one JSON line with its i
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from litestar.datastructures import State
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
+from litestar.params import CookieParameter, HeaderParameter
 
 from api.access_log import AccessLog, Sink
 from api.archive_access import ArchiveAccess
@@ -59,16 +61,41 @@ def create_app(settings: ApiSettings, log_sink: Sink | None = None) -> Litestar:
 
 
 async def _one_value_per_parameter(request: Request[Any, Any, Any]) -> None:
-    """Refuse a query parameter given twice: which value counts would be a guess.
+    """Refuse, on the API's routes, a query parameter given twice or that none takes.
 
-    A coroutine: Litestar runs a plain function hook in a worker thread, which cost every
-    request some 50 µs.
+    Which of two values counts would be a guess, and an unknown parameter (``?rev=`` where
+    none is read) would be silently ignored. A coroutine: Litestar runs a plain function
+    hook in a worker thread, which cost every request some 50 µs.
     """
     values = request.query_params
+    if not values or not request.url.path.startswith("/v1/"):
+        return
+    accepted = _query_names(request.route_handler)
     for name in values:
         if len(values.getall(name)) > 1:
             raise ApiProblem("bad-request", f"query parameter {name!r} is given more than "
                              "once (which value would count is a guess)")
+        if name not in accepted:
+            takes = ", ".join(repr(n) for n in sorted(accepted)) or "none"
+            raise ApiProblem("bad-request", f"unknown query parameter {name!r}; "
+                             f"{request.url.path} takes {takes}")
+
+
+@functools.cache
+def _query_names(handler: Any) -> frozenset[str]:
+    """The query parameters a route handler reads, by their names on the wire."""
+    names = set()
+    for name, field in handler.parsed_fn_signature.parameters.items():
+        kwarg = field.kwarg_definition
+        if (name in _NOT_QUERY or isinstance(kwarg, HeaderParameter | CookieParameter)
+                or getattr(kwarg, "header", None) or getattr(kwarg, "cookie", None)
+                or f"{{{name}" in "".join(handler.paths)):
+            continue
+        names.add(getattr(kwarg, "name", None) or getattr(kwarg, "query", None) or name)
+    return frozenset(names)
+
+
+_NOT_QUERY = frozenset({"state", "request", "data", "scope", "headers", "cookies", "socket"})
 
 
 def _limit_evaluations(app: Litestar) -> None:

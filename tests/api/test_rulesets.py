@@ -117,6 +117,15 @@ def test_a_query_parameter_given_twice_is_refused(client: Client) -> None:
     assert "'base' is given more than once" in data["detail"]
 
 
+def test_an_unknown_query_parameter_is_refused_not_ignored(client: Client) -> None:
+    data = problem(client.get("/v1/rulesets?rev=v1", headers=auth("pricing")), 400,
+                   "bad-request")
+    assert "unknown query parameter 'rev'" in data["detail"] and "takes none" in data["detail"]
+    data = problem(client.get("/v1/diff?base=HEAD&head=HEAD&verbose=1",
+                              headers=auth("pricing")), 400, "bad-request")
+    assert "takes 'base', 'head'" in data["detail"]
+
+
 def test_an_empty_base_or_head_is_named(client: Client) -> None:
     data = problem(client.get("/v1/diff", params={"base": "", "head": "HEAD"},
                               headers=auth("pricing")), 422, "unknown-revision")
