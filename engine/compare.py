@@ -106,7 +106,7 @@ def _compare_versions(family: str, item_id: str, old: Sequence[Any],
                                   version=twin.isoformat(), before=day.isoformat(),
                                   after=twin.isoformat()))
     changes += [Change(kind="version.removed", family=family, item=item_id,
-                       version=d.isoformat()) for d in removed]
+                       version=d.isoformat(), before=_content(before[d])) for d in removed]
     changes += [Change(kind="version.added", family=family, item=item_id,
                        version=d.isoformat(), after=_content(after[d])) for d in added]
     for day in sorted(before.keys() & after.keys()):

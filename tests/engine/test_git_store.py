@@ -115,3 +115,13 @@ def test_a_moved_effective_date_is_reported_as_moved(git_repo: GitRepo) -> None:
     changes = compare_rulesets(access.ruleset(base), access.ruleset(head))
     assert [c.describe() for c in changes] == [
         "rules vcpu @ 2025-08-01: effective date moved from 2025-07-01 to 2025-08-01"]
+
+
+def test_a_removed_version_shows_what_it_was(history: tuple[GitRepo, list[str]]) -> None:
+    _, shas = history
+    access = RuleAccess(str(history[0].root))
+    changes = compare_rulesets(access.ruleset(shas[2]), access.ruleset(shas[0]))
+    (removed,) = [c for c in changes if c.kind == "version.removed"]
+    assert removed.version == "2025-07-01" and removed.after is None
+    assert isinstance(removed.before, dict) and removed.before["model"] == "per_unit"
+    assert removed.describe() == "rules vcpu @ 2025-07-01: removed"
