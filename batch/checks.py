@@ -301,6 +301,8 @@ def _quantity(schema: pa.Schema) -> str | None:
     if "quantity" not in schema.names:
         return "CAST(NULL AS VARCHAR)"
     kind = schema.field("quantity").type
+    if pa.types.is_float32(kind) or pa.types.is_float16(kind):
+        return None  # read row by row, as its shortest text, like every other path
     if pa.types.is_decimal128(kind) or pa.types.is_floating(kind):
         return 'CAST("quantity" AS VARCHAR)'
     return _text(schema, "quantity")

@@ -629,3 +629,16 @@ def test_the_partition_is_the_local_month_python_reckons(git_repo: GitRepo, tmp_
         "FROM read_parquet(?, filename = true, hive_partitioning = false)", [files]).fetchall()
     expected = {f"e{i}": f"{t.astimezone(local):%Y-%m}" for i, t in enumerate(instants)}
     assert dict(rows) == expected
+
+
+def test_a_large_32_bit_float_quantity_is_decided_alike_by_every_path(
+        repo: GitRepo, tmp_path: Path) -> None:
+    path = tmp_path / "big.parquet"
+    pq.write_table(pa.table({
+        "event_id": ["b1"], "customer_id": ["C-1"], "metric": ["compute.vcpu_hours"],
+        "quantity": pa.array([123456790528.0], pa.float32()),
+        "timestamp": ["2026-10-05T12:00:00Z"]}), path)
+    result = bareme(repo, tmp_path / "data", "usage", "ingest", str(path),
+                    "--max-error-rate", "1")
+    assert result.exit_code == 0, result.output
+    assert "stored 0" in result.output and "rejected 1" in result.output
