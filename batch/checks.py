@@ -23,7 +23,7 @@ import pyarrow as pa
 from batch.chunks import LINE, ROW
 from batch.normalise import Mediation
 
-__all__ = ["JSON_KEYS", "check_sql", "conversions", "month_cuts"]
+__all__ = ["JSON_KEYS", "check_sql", "conversions", "month_cuts", "sql_text"]
 
 JSON_KEYS = """
     SELECT DISTINCT unnest(CASE WHEN json_valid("__line__") THEN json_keys("__line__") END)
@@ -35,6 +35,15 @@ _LIMIT = 10**10
 _TEXT = ("event_id", "customer_id", "metric")
 _TIMESTAMP = (r"(19|20)[0-9]{2}-[0-9]{2}-[0-9]{2}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]"
               r"(\.[0-9]{1,6})?(Z|[+-]([01][0-9]|2[0-3]):[0-5][0-9])")
+
+
+def sql_text(text: str) -> str:
+    """``text`` as an SQL string literal.
+
+    >>> sql_text("l'an")
+    "'l''an'"
+    """
+    return "'" + text.replace("'", "''") + "'"
 
 
 def conversions(mediation: Mediation) -> list[tuple[str, str, int, int, bool]]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import duckdb
 
+from batch.checks import sql_text
 from batch.normalise import Reject
 
 __all__ = ["conflicts", "fresh", "match"]
@@ -67,7 +68,7 @@ def fresh(connection: duckdb.DuckDBPyConnection) -> None:
     sources = [s for (s,) in connection.execute("SELECT source FROM files ORDER BY fi")
                .fetchall()]
     # The file names of the run, as a list literal: cheaper than a join for every row.
-    literal = "[" + ", ".join("'" + s.replace("'", "''") + "'" for s in sources) + "]"
+    literal = "[" + ", ".join(sql_text(s) for s in sources) + "]"
     connection.execute((_FRESH if matches or closed else _ALL_FRESH).replace("SOURCES", literal))
 
 

@@ -26,6 +26,7 @@ import msgspec
 import pyarrow as pa
 from msgspec.structs import replace
 
+from batch.checks import sql_text
 from batch.chunks import chunks
 from batch.closed import ClosedPeriods
 from batch.dedupe import conflicts, fresh, match
@@ -194,14 +195,10 @@ def _copy(connection: duckdb.DuckDBPyConnection, kind: str, period: str,
 
     ``metadata`` goes into the file's key-value metadata (:func:`batch.store.stored_under`).
     """
-    pairs = ", ".join(f"{_literal(k)}: {_literal(v)}" for k, v in metadata.items())
+    pairs = ", ".join(f"{sql_text(k)}: {sql_text(v)}" for k, v in metadata.items())
     ((count,),) = connection.execute(
-        _COPY.format(target=_literal(str(target)), pairs=pairs), [kind, period]).fetchall()
+        _COPY.format(target=sql_text(str(target)), pairs=pairs), [kind, period]).fetchall()
     rows.append(int(count))
-
-
-def _literal(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _rejects(connection: duckdb.DuckDBPyConnection) -> Iterable[Reject]:

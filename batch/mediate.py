@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from batch.checks import JSON_KEYS, check_sql, conversions, month_cuts
+from batch.checks import JSON_KEYS, check_sql, conversions, month_cuts, sql_text
 from batch.chunks import LINE, ROW, Chunk, chunks, raw_rows
 from batch.normalise import Mediation, Normalised, Reject, normalise
 from batch.readers import Numbered
@@ -43,7 +43,7 @@ _INSERT = """
 _PARQUET = """
     CREATE OR REPLACE VIEW chunk AS
         SELECT file_row_number + 1 AS "__row__", * EXCLUDE (file_row_number)
-        FROM read_parquet('PATH', file_row_number = true)
+        FROM read_parquet(PATH, file_row_number = true)
 """
 def prepare(connection: duckdb.DuckDBPyConnection, mediation: Mediation) -> None:
     """Create the staging tables and the small tables the checks join."""
@@ -100,8 +100,7 @@ def mediate_parquet(connection: duckdb.DuckDBPyConnection, path: Path, fi: int,
     if sql is None:
         return None
     connection.execute("INSERT INTO files VALUES (?, ?)", [fi, str(path)])
-    quoted = str(path).replace("'", "''")  # a usage file's name, quoted
-    connection.execute(_PARQUET.replace("PATH", quoted))
+    connection.execute(_PARQUET.replace("PATH", sql_text(str(path))))
     ((rows,),) = connection.execute(_INSERT.replace("QUERY", sql), [fi]).fetchall()
     connection.execute("DROP VIEW chunk")
     return int(rows)

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from batch.checks import sql_text
 from batch.lines import COLUMNS, DESCRIBED, Description
 
 __all__ = ["Describer", "LineTotals", "line_totals", "write_lines", "write_parquet"]
@@ -130,7 +131,7 @@ def write_lines(connection: duckdb.DuckDBPyConnection, lines: pa.Table, target: 
     with _replacing(target) as temporary:
         connection.register("_described", lines)
         select = f"SELECT {columns} FROM _described"  # noqa: S608 (our constant names)
-        connection.execute(f"COPY ({select}) TO '{_quoted(temporary)}' ({options})")
+        connection.execute(f"COPY ({select}) TO {sql_text(str(temporary))} ({options})")
         connection.unregister("_described")
 
 
@@ -163,7 +164,3 @@ def _trimmed(column: str) -> str:
     text = f"CAST({column} AS VARCHAR)"
     return (f"CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') "
             f"ELSE {text} END")
-
-
-def _quoted(path: Path) -> str:
-    return str(path).replace("'", "''")
